@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Platform.AppHost.Infrastructure;
+
+/// <summary>
+/// The shared infrastructure of the platform and how it runs: as containers, or as local processes
+/// from the machine's own binaries. Services cannot tell the difference: they get the same
+/// connection-string names either way.
+/// </summary>
+/// <remarks>
+/// Configuration (appsettings, environment or command line, e.g. <c>--Infrastructure:Mode=local</c>):
+/// <list type="bullet">
+/// <item><c>Infrastructure:Mode</c>: <c>auto</c> (default: containers when a healthy container runtime answers, otherwise local), <c>containers</c> or <c>local</c>.</item>
+/// <item><c>Infrastructure:StateDirectory</c>: where local data and generated passwords live (default <c>.state</c> next to the solution).</item>
+/// <item><c>Infrastructure:PostgresReadReplicas</c>: number of streaming read replicas (default 2).</item>
+/// </list>
+/// Publishing (manifest / azd) always uses containers.
+/// </remarks>
+public sealed class PlatformInfrastructure
+{
+    internal PlatformInfrastructure(IDistributedApplicationBuilder builder)
+    {
+        Builder = builder;
+        var section = builder.Configuration.GetSection("Infrastructure");
+        Mode = ChooseMode(builder, section["Mode"]);
+        StateDirectory = Path.GetFullPath(section["StateDirectory"] ?? Path.Combine("..", ".state"), builder.AppHostDirectory);
+        PostgresReadReplicas = section.GetValue("PostgresReadReplicas", 2);
+        if (PostgresReadReplicas is < 0 or > 8)
+        {
+            throw new DistributedApplicationException($"Infrastructure:PostgresReadReplicas must be between 0 and 8 (was {PostgresReadReplicas}).");
+        }
+    }
+
+    internal IDistributedApplicationBuilder Builder { get; }
+
+    /// <summary>How the infrastructure runs in this invocation.</summary>
+    public InfrastructureMode Mode { get; }
+
+    /// <summary>The git-ignored folder for local data and generated secrets.</summary>
+    public string StateDirectory { get; }
+
+    /// <summary>How many streaming read replicas follow the Postgres primary.</summary>
+    public int PostgresReadReplicas { get; }
+
+    /// <summary>
+    /// A generated password parameter (letters and digits only: it goes into URIs and conninfo
+    /// strings). In run mode the value is kept in the state folder; <c>Parameters:{name}</c> overrides it.
+    /// </summary>
+    internal IResourceBuilder<ParameterResource> AddPassword(string name)
+    {
+        var generate = new GenerateParameterDefault { MinLength = 24, Special = false };
+        ParameterDefault value = Builder.ExecutionContext.IsRunMode
+            ? new StateFolderSecret(Path.Combine(StateDirectory, "secrets", name), generate)
+            : generate;
+        return Builder.AddParameter(name, value, secret: true);
+    }
+
+    internal static DistributedApplicationException LocalModeUnsupported() =>
+        new("Local infrastructure mode runs on Linux and macOS; on Windows use --Infrastructure:Mode=containers.");
+
+    private static InfrastructureMode ChooseMode(IDistributedApplicationBuilder builder, string? configured)
+    {
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            return InfrastructureMode.Containers;
+        }
+
+        return configured?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "auto" => ContainerRuntime.IsHealthy(builder.Configuration) ? InfrastructureMode.Containers : InfrastructureMode.Local,
+            "containers" or "container" => InfrastructureMode.Containers,
+            "local" => InfrastructureMode.Local,
+            _ => throw new DistributedApplicationException($"Infrastructure:Mode must be 'auto', 'containers' or 'local' (was '{configured}')."),
+        };
+    }
+}
+
+/// <summary>Adds the platform's shared infrastructure to the app model.</summary>
+public static class PlatformInfrastructureExtensions
+{
+    /// <summary>Decides once how the infrastructure runs; add Postgres, Redis and RabbitMQ through the result.</summary>
+    public static PlatformInfrastructure AddPlatformInfrastructure(this IDistributedApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return new PlatformInfrastructure(builder);
+    }
+}

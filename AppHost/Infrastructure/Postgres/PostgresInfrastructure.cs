@@ -1,0 +1,77 @@
+using System.Security.Cryptography;
+using System.Text;
+using Platform.AppHost.Infrastructure.Local;
+
+namespace Platform.AppHost.Infrastructure.Postgres;
+
+/// <summary>Adds the platform's Postgres cluster in the infrastructure's mode.</summary>
+public static class PostgresInfrastructure
+{
+    /// <summary>
+    /// Adds a primary named <paramref name="name"/> and <see cref="PlatformInfrastructure.PostgresReadReplicas"/>
+    /// streaming replicas named <c>{name}-replica1..N</c>; the superuser password is the
+    /// <c>{name}-password</c> parameter.
+    /// </summary>
+    public static PlatformPostgres AddPostgres(this PlatformInfrastructure infrastructure, [ResourceName] string name)
+    {
+        ArgumentNullException.ThrowIfNull(infrastructure);
+        var password = infrastructure.AddPassword($"{name}-password");
+        var replicaNames = Enumerable.Range(1, infrastructure.PostgresReadReplicas).Select(i => $"{name}-replica{i}").ToArray();
+
+        if (infrastructure.Mode == InfrastructureMode.Containers)
+        {
+            return AddContainers(infrastructure.Builder, name, password, replicaNames);
+        }
+
+        return OperatingSystem.IsWindows()
+            ? throw PlatformInfrastructure.LocalModeUnsupported()
+            : AddLocal(infrastructure, name, password, replicaNames);
+    }
+
+    private static PlatformPostgres AddContainers(IDistributedApplicationBuilder builder, string name,
+        IResourceBuilder<ParameterResource> password, string[] replicaNames)
+    {
+        var primary = builder.AddPostgres(name, password: password)
+            .WithDataVolume()
+            .WithStreamingReplication();
+        var replicas = replicaNames.Select(replicaName => primary.AddReplicaContainer(replicaName)).ToArray();
+
+        return new PlatformPostgres(builder, primary, replicas,
+            database => primary.AddDatabase(database),
+            primary.Resource.PrimaryEndpoint, replicas.Select(r => r.Resource.Endpoint),
+            password.Resource, EndpointProperty.Host);
+    }
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static PlatformPostgres AddLocal(PlatformInfrastructure infrastructure, string name,
+        IResourceBuilder<ParameterResource> password, string[] replicaNames)
+    {
+        var builder = infrastructure.Builder;
+        var primary = builder.AddLocalPostgres(name, password, DataRoot(infrastructure),
+            builder.Configuration["Infrastructure:PostgresBinDirectory"]);
+        var replicas = replicaNames.Select(primary.AddReadReplica).ToArray();
+
+        return new PlatformPostgres(builder, primary, replicas,
+            database => primary.AddDatabase(database),
+            primary.Resource.PrimaryEndpoint, replicas.Select(r => r.Resource.PrimaryEndpoint),
+            password.Resource, EndpointProperty.IPV4Host);
+    }
+
+    /// <summary>
+    /// The state folder, unless the server must run as the postgres user and cannot reach it
+    /// (a checkout under /root, say): then a folder of its own under /var/tmp, keyed by the state folder.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static string DataRoot(PlatformInfrastructure infrastructure)
+    {
+        var inState = Path.Combine(infrastructure.StateDirectory, "postgres");
+        var account = ServiceAccount.For("postgres", PostgresBinaries.DebianPackage);
+        if (account.CanTraverse(inState))
+        {
+            return inState;
+        }
+
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(infrastructure.StateDirectory)))[..12];
+        return Path.Combine("/var/tmp", $"platform-postgres-{key}");
+    }
+}

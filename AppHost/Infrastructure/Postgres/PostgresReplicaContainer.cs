@@ -1,0 +1,66 @@
+namespace Platform.AppHost.Infrastructure.Postgres;
+
+/// <summary>
+/// Streaming read replicas as containers of the same image as the primary: on first start a
+/// replica base-backs up from the primary (holding a replication slot) and then runs as a hot standby.
+/// </summary>
+public static class PostgresReplicaContainer
+{
+    // The image's initdb only allows ordinary connections from other hosts; replicas connect for replication.
+    private const string AllowReplication = """
+        #!/bin/bash
+        echo "host replication all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
+        """;
+
+    // Runs inside the replica container before the image's own entrypoint.
+    private const string CloneThenRun = """
+        set -e
+        if [ ! -s "$PGDATA/PG_VERSION" ]; then
+          mkdir -p "$PGDATA" && chown postgres:postgres "$PGDATA" && chmod 700 "$PGDATA"
+          until pg_isready -q -h "$PRIMARY_HOST" -p "$PRIMARY_PORT"; do sleep 1; done
+          psql -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U postgres -d postgres -w -q -c \
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$SLOT' AND NOT active"
+          gosu postgres pg_basebackup -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U postgres -w -D "$PGDATA" \
+            -X stream -C -S "$SLOT" -c fast -R
+        fi
+        exec docker-entrypoint.sh postgres -c hot_standby=on -c cluster_name="$SLOT"
+        """;
+
+    /// <summary>Lets replicas connect to the primary container for replication.</summary>
+    public static IResourceBuilder<PostgresServerResource> WithStreamingReplication(this IResourceBuilder<PostgresServerResource> primary)
+    {
+        ArgumentNullException.ThrowIfNull(primary);
+        return primary.WithContainerFiles("/docker-entrypoint-initdb.d",
+            [new ContainerFile { Name = "10-allow-replication.sh", Contents = AllowReplication }]);
+    }
+
+    /// <summary>Adds a hot-standby replica container that streams from <paramref name="primary"/>.</summary>
+    public static IResourceBuilder<PostgresReplicaContainerResource> AddReplicaContainer(this IResourceBuilder<PostgresServerResource> primary, [ResourceName] string name)
+    {
+        ArgumentNullException.ThrowIfNull(primary);
+        var image = primary.Resource.Annotations.OfType<ContainerImageAnnotation>().Single();
+        var source = primary.Resource.PrimaryEndpoint;
+
+        var replica = new PostgresReplicaContainerResource(name, primary.Resource);
+
+        return primary.ApplicationBuilder.AddResource(replica)
+            .WithImage(image.Image, image.Tag)
+            .WithImageRegistry(image.Registry)
+            .WithEndpoint(targetPort: 5432, name: PostgresReplicaContainerResource.EndpointName, scheme: "tcp")
+            .WithVolume(VolumeNameGenerator.Generate(primary, name), "/var/lib/postgresql")
+            .WithEnvironment(context =>
+            {
+                context.EnvironmentVariables["PGDATA"] = "/var/lib/postgresql/replica";
+                context.EnvironmentVariables["PRIMARY_HOST"] = source.Property(EndpointProperty.Host);
+                context.EnvironmentVariables["PRIMARY_PORT"] = source.Property(EndpointProperty.TargetPort);
+                context.EnvironmentVariables["PGPASSWORD"] = primary.Resource.PasswordParameter;
+                context.EnvironmentVariables["SLOT"] = name.Replace('-', '_');
+            })
+            .WithEntrypoint("bash")
+            .WithArgs("-c", CloneThenRun)
+            .WaitFor(primary)
+            .WithParentRelationship(primary)
+            .WithNpgsqlHealthCheck("Database=postgres")
+            .WithIconName("DatabaseStack");
+    }
+}

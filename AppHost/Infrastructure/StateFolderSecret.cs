@@ -1,0 +1,44 @@
+using Aspire.Hosting.Publishing;
+
+namespace Platform.AppHost.Infrastructure;
+
+/// <summary>
+/// A generated secret that lives in the state folder next to the data it protects, so that a
+/// data folder and its passwords always travel (and get deleted) together. Publishing writes the
+/// usual "generate" input instead, so no value ever reaches a manifest.
+/// </summary>
+internal sealed class StateFolderSecret(string path, GenerateParameterDefault generate) : ParameterDefault
+{
+    private readonly Lock _lock = new();
+
+    public override string GetDefaultValue()
+    {
+        lock (_lock)
+        {
+            if (File.Exists(path))
+            {
+                return File.ReadAllText(path).Trim();
+            }
+
+            var directory = Path.GetDirectoryName(path)!;
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(directory);
+            }
+            else
+            {
+                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            var value = generate.GetDefaultValue();
+            using var file = new FileStream(path, options);
+            using var writer = new StreamWriter(file);
+            writer.Write(value);
+            return value;
+        }
+    }
+
+    public override void WriteToManifest(ManifestPublishingContext context) => generate.WriteToManifest(context);
+}
