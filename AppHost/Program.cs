@@ -1,5 +1,7 @@
 using Platform.AppHost.Infrastructure;
 using Platform.AppHost.Infrastructure.Postgres;
+using Platform.AppHost.Infrastructure.RabbitMQ;
+using Platform.AppHost.Infrastructure.Redis;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -10,5 +12,8 @@ var postgres = infrastructure.AddPostgres("postgres");  // primary + N streaming
 var identityDb = postgres.AddDatabase("identitydb");
 var catalogDb = postgres.AddDatabase("catalogdb");
 var ordersDb = postgres.AddDatabase("ordersdb");
+
+var redis = infrastructure.AddRedis("redis");           // cache, output cache, data-protection keys
+var eventBus = infrastructure.AddRabbitMQ("eventbus");  // integration events
 
 builder.Build().Run();

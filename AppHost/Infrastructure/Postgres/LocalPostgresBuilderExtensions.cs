@@ -60,7 +60,9 @@ public static class LocalPostgresBuilderExtensions
         server.Resource.Databases[name] = databaseName;
         var database = new LocalPostgresDatabaseResource(name, databaseName, server.Resource);
         return server.ApplicationBuilder.AddResource(database)
-            .WithNpgsqlHealthCheck();
+            .WithStateOfParent(server.Resource)
+            .WithNpgsqlHealthCheck()
+            .WithIconName("Database");
     }
 
     private static IResourceBuilder<LocalPostgresServerResource> AddServer(this IDistributedApplicationBuilder builder, string name,

@@ -1,0 +1,26 @@
+namespace Platform.AppHost.Infrastructure.RabbitMQ;
+
+/// <summary>Adds the platform's RabbitMQ in the infrastructure's mode.</summary>
+public static class RabbitMQInfrastructure
+{
+    /// <summary>
+    /// Adds a password-protected RabbitMQ broker named <paramref name="name"/> (password parameter
+    /// <c>{name}-password</c>) with the management UI, keeping its data across restarts.
+    /// </summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddRabbitMQ(this PlatformInfrastructure infrastructure, [ResourceName] string name)
+    {
+        ArgumentNullException.ThrowIfNull(infrastructure);
+        var password = infrastructure.AddPassword($"{name}-password");
+
+        if (infrastructure.Mode == InfrastructureMode.Containers)
+        {
+            return infrastructure.Builder.AddRabbitMQ(name, password: password)
+                .WithManagementPlugin()
+                .WithDataVolume();
+        }
+
+        return OperatingSystem.IsWindows()
+            ? throw PlatformInfrastructure.LocalModeUnsupported()
+            : infrastructure.Builder.AddLocalRabbitMQ(name, password, Path.Combine(infrastructure.StateDirectory, name));
+    }
+}

@@ -1,0 +1,56 @@
+using System.Runtime.Versioning;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.AppHost.Infrastructure.Local;
+
+namespace Platform.AppHost.Infrastructure.Redis;
+
+/// <summary>Adds a Redis server that runs from the machine's own binary.</summary>
+[UnsupportedOSPlatform("windows")]
+public static class LocalRedisBuilderExtensions
+{
+    /// <summary>Adds a local Redis server whose configuration and data live in <paramref name="dataDirectory"/>.</summary>
+    public static IResourceBuilder<LocalRedisResource> AddLocalRedis(this IDistributedApplicationBuilder builder,
+        [ResourceName] string name, IResourceBuilder<ParameterResource> password, string dataDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(password);
+
+        var redisServer = LocalBinary.Find("redis-server", "redis-server", "/usr/bin/redis-server");
+        var redis = new LocalRedisResource(name, redisServer, dataDirectory, password.Resource);
+        var configFile = Path.Combine(dataDirectory, "redis.conf");
+
+        string? connectionString = null;
+        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(redis, async (_, ct) =>
+            connectionString = await redis.ConnectionStringExpression.GetValueAsync(ct));
+        var healthCheckKey = $"{name}_check";
+        builder.Services.AddHealthChecks().AddRedis(
+            _ => connectionString ?? throw new InvalidOperationException($"'{name}' has no connection string yet."),
+            name: healthCheckKey);
+
+        return builder.AddResource(redis)
+            .WithEndpoint(name: LocalRedisResource.PrimaryEndpointName, scheme: "tcp", isProxied: false)
+            .WithArgs(context =>
+            {
+                // The password stays in a 0600 file rather than on a command line that ps shows.
+                context.Args.Add(configFile);
+                context.Args.Add("--port");
+                context.Args.Add(redis.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
+            })
+            .OnBeforeResourceStarted(async (resource, _, ct) =>
+            {
+                Directory.CreateDirectory(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                await File.WriteAllTextAsync(configFile, $"""
+                    bind 127.0.0.1
+                    protected-mode yes
+                    daemonize no
+                    dir {dataDirectory}
+                    appendonly yes
+                    save 60 1
+                    requirepass {await resource.PasswordParameter.GetValueAsync(ct)}
+                    """, ct);
+                File.SetUnixFileMode(configFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            })
+            .WithHealthCheck(healthCheckKey)
+            .WithIconName("Memory");
+    }
+}

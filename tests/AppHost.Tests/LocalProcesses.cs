@@ -1,0 +1,85 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Platform.AppHost.Tests;
+
+/// <summary>What the orchestrator started for the local infrastructure, read from /proc.</summary>
+internal static class LocalProcesses
+{
+    /// <summary>The PIDs of every executable resource and of all their descendants.</summary>
+    public static IReadOnlySet<int> Of(DistributedApplication app)
+    {
+        var roots = Executables(app)
+            .Select(name => app.ResourceNotifications.TryGetCurrentState(name, out var state)
+                ? state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value
+                : null)
+            .Select(pid => Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture))
+            .Where(pid => pid > 0);
+        var parents = AllProcesses().ToLookup(p => p.ParentId, p => p.Id);
+        var tree = new HashSet<int>();
+        var pending = new Stack<int>(roots);
+        while (pending.TryPop(out var pid))
+        {
+            if (tree.Add(pid))
+            {
+                foreach (var child in parents[pid])
+                {
+                    pending.Push(child);
+                }
+            }
+        }
+
+        return tree;
+    }
+
+    /// <summary>The loopback ports the executable resources listen on.</summary>
+    public static IReadOnlyList<int> Ports(DistributedApplication app) =>
+        [.. app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ExecutableResource>()
+            .SelectMany(r => r.Annotations.OfType<EndpointAnnotation>())
+            .Where(e => e.AllocatedEndpoint is not null)
+            .Select(e => e.AllocatedEndpoint!.Port)];
+
+    public static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}");
+
+    public static bool IsListening(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect("127.0.0.1", port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static IEnumerable<string> Executables(DistributedApplication app) =>
+        app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ExecutableResource>().Select(r => r.Name);
+
+    private static IEnumerable<(int Id, int ParentId)> AllProcesses()
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+            {
+                continue;
+            }
+
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(directory, "stat"));
+            }
+            catch (IOException)
+            {
+                continue; // exited while we looked
+            }
+
+            // "pid (comm) state ppid ...": comm may contain spaces, so parse after the last ')'.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            yield return (pid, int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Platform.AppHost.Tests;
+
+/// <summary>Publishes the AppHost's manifest once (the same command azd runs) for the tests to read.</summary>
+public sealed class PublishedManifest : IAsyncLifetime
+{
+#if DEBUG
+    private const string Configuration = "Debug";
+#else
+    private const string Configuration = "Release";
+#endif
+
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"platform-manifest-{Guid.NewGuid():N}.json");
+
+    public JsonObject Resources { get; private set; } = [];
+
+    public string Text { get; private set; } = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        var project = Projects.Platform_AppHost.ProjectPath;
+        using var publish = Process.Start(new ProcessStartInfo("dotnet",
+            ["run", "--project", project, "--no-build", "-c", Configuration, "--no-launch-profile", "--",
+             "--publisher", "manifest", "--output-path", _path])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var output = publish.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = publish.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await publish.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.True(publish.ExitCode == 0, $"manifest publishing failed: {await output}{await error}");
+
+        Text = await File.ReadAllTextAsync(_path, TestContext.Current.CancellationToken);
+        Resources = JsonNode.Parse(Text)!["resources"]!.AsObject();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        File.Delete(_path);
+        return ValueTask.CompletedTask;
+    }
+}
+
+public sealed class ManifestTests(PublishedManifest manifest) : IClassFixture<PublishedManifest>
+{
+    // annotated.string is a value too: Aspire's RabbitMQ integration derives the URI-encoded password from its parameter.
+    private static readonly string[] DeployableTypes =
+        ["container.v0", "container.v1", "project.v0", "project.v1", "parameter.v0", "value.v0", "annotated.string"];
+
+    [Fact]
+    public void The_manifest_has_only_resources_azd_can_deploy()
+    {
+        Assert.NotEmpty(manifest.Resources);
+        Assert.All(manifest.Resources, resource => Assert.Contains((string)resource.Value!["type"]!, DeployableTypes));
+        Assert.DoesNotContain("executable.v0", manifest.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_manifest_has_the_primary_its_replicas_redis_and_rabbitmq_as_containers()
+    {
+        foreach (var name in new[] { "postgres", "postgres-replica1", "postgres-replica2", "redis", "eventbus" })
+        {
+            Assert.True(manifest.Resources.ContainsKey(name), name);
+            Assert.StartsWith("container.", (string)manifest.Resources[name]!["type"]!, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Each_database_has_a_primary_and_a_readonly_connection_string()
+    {
+        foreach (var database in new[] { "identitydb", "catalogdb", "ordersdb" })
+        {
+            Assert.Contains("{postgres.", (string)manifest.Resources[database]!["connectionString"]!, StringComparison.Ordinal);
+            var reads = (string)manifest.Resources[$"{database}-readonly"]!["connectionString"]!;
+            Assert.Contains("{postgres-replica1.bindings.tcp.host}", reads, StringComparison.Ordinal);
+            Assert.Contains("{postgres-replica2.bindings.tcp.host}", reads, StringComparison.Ordinal);
+            Assert.Contains($"Database={database}", reads, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Secrets_are_generated_inputs_never_values()
+    {
+        var secrets = manifest.Resources
+            .Where(r => (string)r.Value!["type"]! == "parameter.v0" && (bool?)r.Value["inputs"]?["value"]?["secret"] == true)
+            .ToDictionary(r => r.Key, r => r.Value!);
+
+        Assert.Equal(["eventbus-password", "postgres-password", "redis-password"], secrets.Keys.Order());
+        foreach (var (name, parameter) in secrets)
+        {
+            Assert.Equal($"{{{name}.inputs.value}}", (string)parameter["value"]!);
+            Assert.NotNull(parameter["inputs"]!["value"]!["default"]!["generate"]);
+            Assert.Null(parameter["inputs"]!["value"]!["default"]!["value"]);
+        }
+    }
+
+    [Fact]
+    public void Every_password_setting_refers_to_a_parameter()
+    {
+        var settings = manifest.Resources
+            .SelectMany(r => r.Value!["env"]?.AsObject() ?? [])
+            .Where(e => e.Key.Contains("PASS", StringComparison.OrdinalIgnoreCase))
+            .ToArray();
+
+        Assert.NotEmpty(settings);
+        Assert.All(settings, e => Assert.Matches(@"^\{[a-z0-9-]+-password\.value\}$", (string)e.Value!));
+    }
+}

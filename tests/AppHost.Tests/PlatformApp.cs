@@ -1,0 +1,65 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Platform.AppHost.Tests;
+
+/// <summary>Starts the real AppHost in local mode on a state folder of the test's own.</summary>
+internal static class PlatformApp
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(1);
+
+    /// <summary>A fresh state folder that the unprivileged postgres account can traverse.</summary>
+    public static string NewStateDirectory()
+    {
+        var directory = Directory.CreateTempSubdirectory("platform-test-").FullName;
+        File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
+        return directory;
+    }
+
+    public static async Task<DistributedApplication> StartLocalAsync(string stateDirectory, CancellationToken cancellationToken, params string[] args)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Platform_AppHost>(
+            ["--Infrastructure:Mode=local", $"--Infrastructure:StateDirectory={stateDirectory}", .. args], timeout.Token);
+        builder.Services.AddLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Aspire.Hosting.Dcp", LogLevel.Error)
+            .AddFilter("Platform.AppHost.Resources", LogLevel.Warning));
+
+        var app = await builder.BuildAsync(timeout.Token);
+        await app.StartAsync(timeout.Token);
+        await WaitForHealthyAsync(app, timeout.Token);
+        return app;
+    }
+
+    /// <summary>Every resource that has a health check reports healthy.</summary>
+    public static async Task WaitForHealthyAsync(DistributedApplication app, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.WhenAll(ResourcesWithHealthChecks(app)
+                .Select(name => app.ResourceNotifications.WaitForResourceHealthyAsync(name, cancellationToken)));
+        }
+        catch (OperationCanceledException e)
+        {
+            throw new TimeoutException($"Not every resource became healthy: {Describe(app)}", e);
+        }
+    }
+
+    /// <summary>Each resource's state and health, for failure messages.</summary>
+    public static string Describe(DistributedApplication app) => string.Join("; ",
+        app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Select(r =>
+            app.ResourceNotifications.TryGetCurrentState(r.Name, out var state)
+                ? $"{r.Name}={state.Snapshot.State?.Text}/{state.Snapshot.HealthStatus?.ToString() ?? "-"}"
+                : $"{r.Name}=?"));
+
+    public static IEnumerable<string> ResourcesWithHealthChecks(DistributedApplication app) =>
+        app.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .Where(r => r.Annotations.OfType<HealthCheckAnnotation>().Any())
+            .Select(r => r.Name);
+
+    public static async Task<string> ConnectionStringAsync(this DistributedApplication app, string name, CancellationToken cancellationToken) =>
+        await app.GetConnectionStringAsync(name, cancellationToken)
+            ?? throw new InvalidOperationException($"'{name}' has no connection string.");
+}

@@ -1,0 +1,109 @@
+using Npgsql;
+
+namespace Platform.AppHost.Tests;
+
+[Collection(LocalInfrastructureCollection.Name)]
+public sealed class PostgresReplicationTests(LocalInfrastructureFixture fixture)
+{
+    private static readonly TimeSpan ReplicationBound = TimeSpan.FromSeconds(10);
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_row_written_on_the_primary_is_readable_on_each_replica()
+    {
+        var table = $"replication_probe_{Guid.NewGuid():N}";
+        var marker = Guid.NewGuid().ToString();
+        await using (var primary = await OpenAsync("catalogdb"))
+        {
+            await ExecuteAsync(primary, $"CREATE TABLE {table} (marker text NOT NULL)");
+            await ExecuteAsync(primary, $"INSERT INTO {table} VALUES ('{marker}')");
+        }
+
+        foreach (var replica in new[] { "postgres-replica1", "postgres-replica2" })
+        {
+            await using var connection = await OpenAsync(replica, database: "catalogdb");
+            var found = await PollAsync(async () =>
+            {
+                await using var read = new NpgsqlCommand($"SELECT marker FROM {table}", connection);
+                try
+                {
+                    return await read.ExecuteScalarAsync(Cancellation) as string;
+                }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+                {
+                    return null; // the CREATE TABLE has not been replayed yet
+                }
+            });
+            Assert.Equal(marker, found);
+        }
+    }
+
+    [Theory]
+    [InlineData("postgres-replica1")]
+    [InlineData("postgres-replica2")]
+    public async Task A_replica_refuses_writes(string replica)
+    {
+        await using var connection = await OpenAsync(replica, database: "catalogdb");
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, "CREATE TABLE must_not_exist (id int)"));
+
+        Assert.Equal(PostgresErrorCodes.ReadOnlySqlTransaction, refused.SqlState);
+    }
+
+    [Fact]
+    public async Task The_readonly_connection_string_reaches_a_replica_and_the_primary_one_the_primary()
+    {
+        await using var reads = await OpenAsync("catalogdb-readonly");
+        await using var writes = await OpenAsync("catalogdb");
+
+        Assert.True(await InRecoveryAsync(reads));
+        Assert.False(await InRecoveryAsync(writes));
+        Assert.Equal("catalogdb", reads.Database);
+    }
+
+    [Fact]
+    public async Task Each_service_database_exists_on_the_primary()
+    {
+        foreach (var database in new[] { "identitydb", "catalogdb", "ordersdb" })
+        {
+            await using var connection = await OpenAsync(database);
+            Assert.Equal(database, connection.Database);
+        }
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync(string resource, string? database = null)
+    {
+        var connectionString = await fixture.App.ConnectionStringAsync(resource, Cancellation);
+        var connection = new NpgsqlConnection(database is null ? connectionString : $"{connectionString};Database={database}");
+        await connection.OpenAsync(Cancellation);
+        return connection;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(Cancellation);
+    }
+
+    private static async Task<bool> InRecoveryAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
+        return (bool)(await command.ExecuteScalarAsync(Cancellation))!;
+    }
+
+    private static async Task<T?> PollAsync<T>(Func<Task<T?>> read) where T : class
+    {
+        var deadline = DateTime.UtcNow + ReplicationBound;
+        while (true)
+        {
+            var value = await read();
+            if (value is not null || DateTime.UtcNow > deadline)
+            {
+                return value;
+            }
+
+            await Task.Delay(20, Cancellation);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using System.Text;
+using RabbitMQ.Client;
+
+namespace Platform.AppHost.Tests;
+
+[Collection(LocalInfrastructureCollection.Name)]
+public sealed class RabbitMQTests(LocalInfrastructureFixture fixture)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task RabbitMQ_publishes_and_consumes_a_message_with_the_generated_credentials()
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(await fixture.App.ConnectionStringAsync("eventbus", Cancellation)) };
+        await using var connection = await factory.CreateConnectionAsync(Cancellation);
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), Cancellation);
+        var queue = (await channel.QueueDeclareAsync($"probe-{Guid.NewGuid():N}", durable: false, exclusive: true, autoDelete: true, cancellationToken: Cancellation)).QueueName;
+        var body = Encoding.UTF8.GetBytes($"hello {Guid.NewGuid()}");
+
+        await channel.BasicPublishAsync("", queue, body, Cancellation);
+        BasicGetResult? received = null;
+        for (var attempt = 0; attempt < 100 && received is null; attempt++)
+        {
+            received = await channel.BasicGetAsync(queue, autoAck: true, Cancellation);
+            if (received is null)
+            {
+                await Task.Delay(20, Cancellation);
+            }
+        }
+
+        Assert.NotNull(received);
+        Assert.Equal(body, received.Body.ToArray());
+    }
+
+    [Fact]
+    public async Task RabbitMQ_refuses_a_wrong_password()
+    {
+        var uri = new UriBuilder(await fixture.App.ConnectionStringAsync("eventbus", Cancellation)) { Password = "not-the-password" }.Uri;
+        var factory = new ConnectionFactory { Uri = uri };
+
+        await Assert.ThrowsAnyAsync<RabbitMQ.Client.Exceptions.BrokerUnreachableException>(() => factory.CreateConnectionAsync(Cancellation));
+    }
+}

@@ -1,0 +1,140 @@
+using System.Text;
+using Npgsql;
+using RabbitMQ.Client;
+using StackExchange.Redis;
+
+namespace Platform.AppHost.Tests;
+
+/// <summary>
+/// Runs the platform, writes to every store, stops it, notes what is left, and starts it again on
+/// the same state folder.
+/// </summary>
+public sealed class RestartFixture : IAsyncLifetime
+{
+    private const string Queue = "restart-probe";
+
+    public string StateDirectory { get; } = PlatformApp.NewStateDirectory();
+
+    public string Marker { get; } = Guid.NewGuid().ToString();
+
+    public IReadOnlySet<int> FirstRunProcesses { get; private set; } = new HashSet<int>();
+
+    public IReadOnlyList<int> SurvivingProcesses { get; private set; } = [];
+
+    public IReadOnlyList<int> PortsStillListening { get; private set; } = [];
+
+    public DistributedApplication SecondRun { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var firstRun = await PlatformApp.StartLocalAsync(StateDirectory, ct);
+        await using (firstRun)
+        {
+            await WriteAsync(firstRun, ct);
+            FirstRunProcesses = LocalProcesses.Of(firstRun);
+            var ports = LocalProcesses.Ports(firstRun);
+            await firstRun.StopAsync(ct);
+            await firstRun.DisposeAsync();
+
+            // Stopping may take a moment to reach every process; give it a bounded while.
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            do
+            {
+                SurvivingProcesses = [.. FirstRunProcesses.Where(LocalProcesses.IsAlive)];
+                PortsStillListening = [.. ports.Where(LocalProcesses.IsListening)];
+                if (SurvivingProcesses.Count == 0 && PortsStillListening.Count == 0)
+                {
+                    break;
+                }
+
+                await Task.Delay(200, ct);
+            }
+            while (DateTime.UtcNow < deadline);
+        }
+
+        SecondRun = await PlatformApp.StartLocalAsync(StateDirectory, ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (SecondRun is not null)
+        {
+            await SecondRun.DisposeAsync();
+        }
+
+        Directory.Delete(StateDirectory, recursive: true);
+    }
+
+    private async Task WriteAsync(DistributedApplication app, CancellationToken ct)
+    {
+        await using (var connection = new NpgsqlConnection(await app.ConnectionStringAsync("catalogdb", ct)))
+        {
+            await connection.OpenAsync(ct);
+            await using var command = new NpgsqlCommand($"CREATE TABLE restart_probe (marker text); INSERT INTO restart_probe VALUES ('{Marker}')", connection);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+
+        await using (var redis = await ConnectionMultiplexer.ConnectAsync(await app.ConnectionStringAsync("redis", ct)))
+        {
+            await redis.GetDatabase().StringSetAsync("restart-probe", Marker);
+        }
+
+        var factory = new ConnectionFactory { Uri = new Uri(await app.ConnectionStringAsync("eventbus", ct)) };
+        await using var rabbit = await factory.CreateConnectionAsync(ct);
+        await using var channel = await rabbit.CreateChannelAsync(new CreateChannelOptions(true, true), ct);
+        await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false, cancellationToken: ct);
+        await channel.BasicPublishAsync("", Queue, mandatory: true, new BasicProperties { Persistent = true }, Encoding.UTF8.GetBytes(Marker), ct);
+    }
+
+    public async Task<string?> ReadQueueAsync(CancellationToken ct)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(await SecondRun.ConnectionStringAsync("eventbus", ct)) };
+        await using var rabbit = await factory.CreateConnectionAsync(ct);
+        await using var channel = await rabbit.CreateChannelAsync(cancellationToken: ct);
+        var message = await channel.BasicGetAsync(Queue, autoAck: false, ct);
+        return message is null ? null : Encoding.UTF8.GetString(message.Body.Span);
+    }
+}
+
+public sealed class RestartTests(RestartFixture fixture) : IClassFixture<RestartFixture>
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public void Stopping_the_platform_leaves_no_infrastructure_process_behind()
+    {
+        // postgres x3 with their workers, redis, rabbitmq (+ beam), epmd
+        Assert.True(fixture.FirstRunProcesses.Count >= 6, $"only {fixture.FirstRunProcesses.Count} processes were found");
+        Assert.Empty(fixture.SurvivingProcesses);
+        Assert.Empty(fixture.PortsStillListening);
+    }
+
+    [Theory]
+    [InlineData("catalogdb")]
+    [InlineData("postgres-replica1")]
+    [InlineData("postgres-replica2")]
+    public async Task Postgres_rows_survive_a_restart_on_the_primary_and_the_replicas(string resource)
+    {
+        var connectionString = await fixture.SecondRun.ConnectionStringAsync(resource, Cancellation);
+        await using var connection = new NpgsqlConnection(resource == "catalogdb" ? connectionString : $"{connectionString};Database=catalogdb");
+        await connection.OpenAsync(Cancellation);
+        await using var read = new NpgsqlCommand("SELECT marker FROM restart_probe", connection);
+
+        Assert.Equal(fixture.Marker, await read.ExecuteScalarAsync(Cancellation));
+    }
+
+    [Fact]
+    public async Task Redis_values_survive_a_restart()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(await fixture.SecondRun.ConnectionStringAsync("redis", Cancellation));
+
+        Assert.Equal(fixture.Marker, (string?)await redis.GetDatabase().StringGetAsync("restart-probe"));
+    }
+
+    [Fact]
+    public async Task Durable_RabbitMQ_messages_survive_a_restart()
+    {
+        Assert.Equal(fixture.Marker, await fixture.ReadQueueAsync(Cancellation));
+    }
+}
