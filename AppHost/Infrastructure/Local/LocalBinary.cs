@@ -3,10 +3,10 @@ namespace Platform.AppHost.Infrastructure.Local;
 /// <summary>Finds the machine binaries that local mode runs, or fails at once with the command that installs them.</summary>
 internal static class LocalBinary
 {
-    /// <summary>The first existing candidate path, else the name found on PATH.</summary>
-    public static string Find(string name, string debianPackage, params string[] candidates)
+    /// <summary>The first existing candidate path, else (when <paramref name="searchPath"/>) the name found on PATH.</summary>
+    public static string Find(string name, string debianPackage, IEnumerable<string> candidates, bool searchPath = true)
     {
-        foreach (var candidate in candidates.Append(name))
+        foreach (var candidate in searchPath ? candidates.Append(name) : candidates)
         {
             var path = Path.IsPathRooted(candidate) ? candidate : OnPath(candidate);
             if (path is not null && File.Exists(path))

@@ -26,7 +26,7 @@ internal sealed class ServiceAccount
             throw LocalBinary.Missing($"the '{systemUser}' system user", debianPackage);
         }
 
-        LocalBinary.Find("setpriv", "util-linux", "/usr/bin/setpriv");
+        LocalBinary.Find("setpriv", "util-linux", ["/usr/bin/setpriv"]);
         return new ServiceAccount(systemUser);
     }
 

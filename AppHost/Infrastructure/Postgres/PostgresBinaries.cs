@@ -8,8 +8,8 @@ internal sealed record PostgresBinaries(string Postgres, string InitDb, string B
     public const string DebianPackage = "postgresql";
 
     /// <summary>
-    /// Looks in <c>Infrastructure:PostgresBinDirectory</c> when set, else in Debian's
-    /// <c>/usr/lib/postgresql/N/bin</c> (newest N first), else on PATH.
+    /// Looks only in <c>Infrastructure:PostgresBinDirectory</c> when set, else in Debian's
+    /// <c>/usr/lib/postgresql/N/bin</c> (newest N first), then on PATH.
     /// </summary>
     public static PostgresBinaries Find(string? configuredDirectory)
     {
@@ -23,7 +23,7 @@ internal sealed record PostgresBinaries(string Postgres, string InitDb, string B
                 : [];
 
         string Binary(string name) =>
-            LocalBinary.Find(name, DebianPackage, [.. directories.Select(d => Path.Combine(d, name))]);
+            LocalBinary.Find(name, DebianPackage, directories.Select(d => Path.Combine(d, name)), searchPath: configuredDirectory is not { Length: > 0 });
 
         return new PostgresBinaries(Binary("postgres"), Binary("initdb"), Binary("pg_basebackup"));
     }

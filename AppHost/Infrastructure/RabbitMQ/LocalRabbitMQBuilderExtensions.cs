@@ -21,7 +21,7 @@ public static class LocalRabbitMQBuilderExtensions
         ArgumentNullException.ThrowIfNull(password);
 
         // Debian's /usr/sbin/rabbitmq-server switches to the rabbitmq user; the script behind it does not.
-        var server = LocalBinary.Find("rabbitmq-server", "rabbitmq-server", "/usr/lib/rabbitmq/bin/rabbitmq-server");
+        var server = LocalBinary.Find("rabbitmq-server", "rabbitmq-server", ["/usr/lib/rabbitmq/bin/rabbitmq-server"]);
         var epmd = builder.AddPortMapper($"{name}-epmd", dataDirectory);
         var rabbit = new LocalRabbitMQResource(name, server, dataDirectory, password.Resource, epmd.Resource);
         var configFile = Path.Combine(dataDirectory, "rabbitmq.conf");
@@ -71,7 +71,7 @@ public static class LocalRabbitMQBuilderExtensions
 
     private static IResourceBuilder<ExecutableResource> AddPortMapper(this IDistributedApplicationBuilder builder, string name, string workingDirectory)
     {
-        var epmd = LocalBinary.Find("epmd", "erlang-base", "/usr/bin/epmd");
+        var epmd = LocalBinary.Find("epmd", "erlang-base", ["/usr/bin/epmd"]);
         Directory.CreateDirectory(workingDirectory);
         var portMapper = builder.AddExecutable(name, epmd, workingDirectory)
             .WithEndpoint(name: PortMapperEndpointName, scheme: "tcp", isProxied: false)

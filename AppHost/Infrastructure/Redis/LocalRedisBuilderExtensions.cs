@@ -15,7 +15,7 @@ public static class LocalRedisBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(password);
 
-        var redisServer = LocalBinary.Find("redis-server", "redis-server", "/usr/bin/redis-server");
+        var redisServer = LocalBinary.Find("redis-server", "redis-server", ["/usr/bin/redis-server"]);
         var redis = new LocalRedisResource(name, redisServer, dataDirectory, password.Resource);
         var configFile = Path.Combine(dataDirectory, "redis.conf");
 

@@ -1,0 +1,58 @@
+# Sourced by run.sh and test.sh: makes sure this machine has what the platform runs on, installing
+# missing Debian packages when it can (root or passwordless sudo) and failing fast, with the exact
+# command to run, when it cannot.
+
+# Debian packages local infrastructure mode runs from.
+PLATFORM_PACKAGES=(postgresql redis-server rabbitmq-server)
+
+fail() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+missing_packages() {
+  local missing=()
+  compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || command -v postgres >/dev/null || missing+=(postgresql)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || command -v rabbitmq-server >/dev/null || missing+=(rabbitmq-server)
+  echo "${missing[@]}"
+}
+
+ensure_dotnet() {
+  command -v dotnet >/dev/null ||
+    fail "the .NET 10 SDK is not installed. Install it (https://learn.microsoft.com/dotnet/core/install/linux), then run this again."
+  dotnet --list-sdks 2>/dev/null | grep -q '^10\.' ||
+    fail "the .NET 10 SDK is required (found: $(dotnet --list-sdks | tr '\n' ' ')). Install it (https://learn.microsoft.com/dotnet/core/install/linux)."
+}
+
+# Installs packages with apt while keeping their services from starting: the platform runs its own
+# instances, on its own ports, from its own state folder.
+apt_install() {
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+      sudo=(sudo)
+    else
+      fail "missing packages: $*. Install them with: sudo apt-get install -y --no-install-recommends $*"
+    fi
+  fi
+  command -v apt-get >/dev/null ||
+    fail "missing: $*. Install them with your package manager (this script knows apt only)."
+
+  local added_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+    "${sudo[@]}" chmod +x /usr/sbin/policy-rc.d
+    added_policy=1
+  fi
+  echo "Installing $* (services stay stopped) ..."
+  "${sudo[@]}" apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  local status=$?
+  [ -z "$added_policy" ] || "${sudo[@]}" rm -f /usr/sbin/policy-rc.d
+  [ $status -eq 0 ] || fail "apt-get install $* failed."
+}
+
+ensure_prerequisites() {
+  ensure_dotnet
+  local missing
+  missing=$(missing_packages)
+  [ -z "$missing" ] || apt_install $missing
+}
