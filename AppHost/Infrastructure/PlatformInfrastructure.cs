@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Configuration;
 
 namespace Platform.AppHost.Infrastructure;
@@ -41,6 +43,18 @@ public sealed class PlatformInfrastructure
 
     /// <summary>How many streaming read replicas follow the Postgres primary.</summary>
     public int PostgresReadReplicas { get; }
+
+    /// <summary>A short key that names things belonging to this state folder (volumes, fallback folders).</summary>
+    internal string StateKey => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(StateDirectory)))[..10];
+
+    /// <summary>
+    /// The container volume for a resource's data. In run mode it is keyed by the state folder, so
+    /// that volumes and the generated passwords that open them are created (and dropped) together;
+    /// publishing leaves naming to the deployment.
+    /// </summary>
+    internal string? DataVolumeName(string resourceName) => Builder.ExecutionContext.IsRunMode
+        ? $"{Builder.Environment.ApplicationName.ToLowerInvariant()}-{StateKey}-{resourceName}-data"
+        : null;
 
     /// <summary>
     /// A generated password parameter (letters and digits only: it goes into URIs and conninfo

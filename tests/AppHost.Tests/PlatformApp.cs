@@ -6,7 +6,11 @@ namespace Platform.AppHost.Tests;
 /// <summary>Starts the real AppHost in local mode on a state folder of the test's own.</summary>
 internal static class PlatformApp
 {
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(1);
+    /// <summary>Generous: a first container start may have to create volumes and base-back up replicas.</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
+    /// <summary>The container runtime's command, as Aspire chooses it.</summary>
+    public static string ContainerRuntime => Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME") ?? "docker";
 
     /// <summary>A fresh state folder that the unprivileged postgres account can traverse.</summary>
     public static string NewStateDirectory()
@@ -16,12 +20,15 @@ internal static class PlatformApp
         return directory;
     }
 
-    public static async Task<DistributedApplication> StartLocalAsync(string stateDirectory, CancellationToken cancellationToken, params string[] args)
+    public static Task<DistributedApplication> StartLocalAsync(string stateDirectory, CancellationToken cancellationToken) =>
+        StartAsync("local", stateDirectory, cancellationToken);
+
+    public static async Task<DistributedApplication> StartAsync(string mode, string stateDirectory, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Platform_AppHost>(
-            ["--Infrastructure:Mode=local", $"--Infrastructure:StateDirectory={stateDirectory}", .. args], timeout.Token);
+            [$"--Infrastructure:Mode={mode}", $"--Infrastructure:StateDirectory={stateDirectory}"], timeout.Token);
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Aspire.Hosting.Dcp", LogLevel.Error)

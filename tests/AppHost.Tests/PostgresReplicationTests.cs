@@ -3,7 +3,12 @@ using Npgsql;
 namespace Platform.AppHost.Tests;
 
 [Collection(LocalInfrastructureCollection.Name)]
-public sealed class PostgresReplicationTests(LocalInfrastructureFixture fixture)
+public sealed class LocalPostgresReplicationTests(LocalInfrastructureFixture fixture) : PostgresReplicationTests(fixture);
+
+[Collection(ContainerInfrastructureCollection.Name)]
+public sealed class ContainerPostgresReplicationTests(ContainerInfrastructureFixture fixture) : PostgresReplicationTests(fixture);
+
+public abstract class PostgresReplicationTests(PlatformFixture fixture)
 {
     private static readonly TimeSpan ReplicationBound = TimeSpan.FromSeconds(10);
 

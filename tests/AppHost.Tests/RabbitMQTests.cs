@@ -4,7 +4,12 @@ using RabbitMQ.Client;
 namespace Platform.AppHost.Tests;
 
 [Collection(LocalInfrastructureCollection.Name)]
-public sealed class RabbitMQTests(LocalInfrastructureFixture fixture)
+public sealed class LocalRabbitMQTests(LocalInfrastructureFixture fixture) : RabbitMQTests(fixture);
+
+[Collection(ContainerInfrastructureCollection.Name)]
+public sealed class ContainerRabbitMQTests(ContainerInfrastructureFixture fixture) : RabbitMQTests(fixture);
+
+public abstract class RabbitMQTests(PlatformFixture fixture)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 

@@ -3,7 +3,12 @@ using StackExchange.Redis;
 namespace Platform.AppHost.Tests;
 
 [Collection(LocalInfrastructureCollection.Name)]
-public sealed class RedisTests(LocalInfrastructureFixture fixture)
+public sealed class LocalRedisTests(LocalInfrastructureFixture fixture) : RedisTests(fixture);
+
+[Collection(ContainerInfrastructureCollection.Name)]
+public sealed class ContainerRedisTests(ContainerInfrastructureFixture fixture) : RedisTests(fixture);
+
+public abstract class RedisTests(PlatformFixture fixture)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Platform.AppHost.Infrastructure.Local;
 
 namespace Platform.AppHost.Infrastructure.Postgres;
@@ -20,7 +18,7 @@ public static class PostgresInfrastructure
 
         if (infrastructure.Mode == InfrastructureMode.Containers)
         {
-            return AddContainers(infrastructure.Builder, name, password, replicaNames);
+            return AddContainers(infrastructure, name, password, replicaNames);
         }
 
         return OperatingSystem.IsWindows()
@@ -28,13 +26,16 @@ public static class PostgresInfrastructure
             : AddLocal(infrastructure, name, password, replicaNames);
     }
 
-    private static PlatformPostgres AddContainers(IDistributedApplicationBuilder builder, string name,
+    private static PlatformPostgres AddContainers(PlatformInfrastructure infrastructure, string name,
         IResourceBuilder<ParameterResource> password, string[] replicaNames)
     {
+        var builder = infrastructure.Builder;
         var primary = builder.AddPostgres(name, password: password)
-            .WithDataVolume()
+            .WithDataVolume(infrastructure.DataVolumeName(name))
             .WithStreamingReplication();
-        var replicas = replicaNames.Select(replicaName => primary.AddReplicaContainer(replicaName)).ToArray();
+        var replicas = replicaNames
+            .Select(replicaName => primary.AddReplicaContainer(replicaName, infrastructure.DataVolumeName(replicaName)))
+            .ToArray();
 
         return new PlatformPostgres(builder, primary, replicas,
             database => primary.AddDatabase(database),
@@ -71,7 +72,6 @@ public static class PostgresInfrastructure
             return inState;
         }
 
-        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(infrastructure.StateDirectory)))[..12];
-        return Path.Combine("/var/tmp", $"platform-postgres-{key}");
+        return Path.Combine("/var/tmp", $"platform-postgres-{infrastructure.StateKey}");
     }
 }

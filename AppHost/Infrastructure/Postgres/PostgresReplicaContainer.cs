@@ -35,7 +35,11 @@ public static class PostgresReplicaContainer
     }
 
     /// <summary>Adds a hot-standby replica container that streams from <paramref name="primary"/>.</summary>
-    public static IResourceBuilder<PostgresReplicaContainerResource> AddReplicaContainer(this IResourceBuilder<PostgresServerResource> primary, [ResourceName] string name)
+    /// <param name="primary">The primary container.</param>
+    /// <param name="name">The replica's resource name.</param>
+    /// <param name="volumeName">The data volume's name; generated from the resource name when null.</param>
+    public static IResourceBuilder<PostgresReplicaContainerResource> AddReplicaContainer(this IResourceBuilder<PostgresServerResource> primary,
+        [ResourceName] string name, string? volumeName = null)
     {
         ArgumentNullException.ThrowIfNull(primary);
         var image = primary.Resource.Annotations.OfType<ContainerImageAnnotation>().Single();
@@ -43,11 +47,12 @@ public static class PostgresReplicaContainer
 
         var replica = new PostgresReplicaContainerResource(name, primary.Resource);
 
-        return primary.ApplicationBuilder.AddResource(replica)
+        var builder = primary.ApplicationBuilder.AddResource(replica);
+        return builder
             .WithImage(image.Image, image.Tag)
             .WithImageRegistry(image.Registry)
             .WithEndpoint(targetPort: 5432, name: PostgresReplicaContainerResource.EndpointName, scheme: "tcp")
-            .WithVolume(VolumeNameGenerator.Generate(primary, name), "/var/lib/postgresql")
+            .WithVolume(volumeName ?? VolumeNameGenerator.Generate(builder, "data"), "/var/lib/postgresql")
             .WithEnvironment(context =>
             {
                 context.EnvironmentVariables["PGDATA"] = "/var/lib/postgresql/replica";

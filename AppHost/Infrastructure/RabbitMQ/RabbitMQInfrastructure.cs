@@ -16,7 +16,7 @@ public static class RabbitMQInfrastructure
         {
             return infrastructure.Builder.AddRabbitMQ(name, password: password)
                 .WithManagementPlugin()
-                .WithDataVolume();
+                .WithDataVolume(infrastructure.DataVolumeName(name));
         }
 
         return OperatingSystem.IsWindows()

@@ -15,7 +15,7 @@ public static class RedisInfrastructure
         if (infrastructure.Mode == InfrastructureMode.Containers)
         {
             return infrastructure.Builder.AddRedis(name, password: password)
-                .WithDataVolume()
+                .WithDataVolume(infrastructure.DataVolumeName(name))
                 .WithPersistence();
         }
 

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Platform.AppHost.Tests;
+
+/// <summary>One running platform on a cold state folder, shared by a test collection.</summary>
+public abstract class PlatformFixture(string mode) : IAsyncLifetime
+{
+    private DistributedApplication? _app;
+
+    /// <summary>The infrastructure mode the app runs in (<c>local</c> or <c>containers</c>).</summary>
+    public string Mode { get; } = mode;
+
+    public string StateDirectory { get; } = PlatformApp.NewStateDirectory();
+
+    /// <summary>The running app; skips the calling test when this mode does not run here.</summary>
+    public DistributedApplication App
+    {
+        get
+        {
+            Assert.SkipWhen(SkipReason is not null, SkipReason ?? "");
+            return _app ?? throw new InvalidOperationException("The app has not started.");
+        }
+    }
+
+    /// <summary>The resources that must report healthy in this mode.</summary>
+    public abstract IReadOnlyList<string> ExpectedHealthyResources { get; }
+
+    /// <summary>Why this mode cannot run here, or null when it can.</summary>
+    protected virtual string? SkipReason => null;
+
+    public async ValueTask InitializeAsync()
+    {
+        if (SkipReason is null)
+        {
+            _app = await PlatformApp.StartAsync(Mode, StateDirectory, TestContext.Current.CancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            var volumes = _app.Services.GetRequiredService<DistributedApplicationModel>().Resources
+                .SelectMany(r => r.Annotations.OfType<ContainerMountAnnotation>())
+                .Where(m => m.Type == ContainerMountType.Volume && m.Source is not null)
+                .Select(m => m.Source!)
+                .ToArray();
+            await _app.DisposeAsync();
+            if (volumes.Length > 0)
+            {
+                // The volumes belong to this fixture's state folder, which goes too.
+                using var remove = Process.Start(PlatformApp.ContainerRuntime, ["volume", "rm", "-f", .. volumes]);
+                await remove.WaitForExitAsync();
+            }
+        }
+
+        Directory.Delete(StateDirectory, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+}
+
+public sealed class LocalInfrastructureFixture() : PlatformFixture("local")
+{
+    public override IReadOnlyList<string> ExpectedHealthyResources { get; } =
+        ["catalogdb", "eventbus", "eventbus-epmd", "identitydb", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis"];
+}
+
+/// <summary>
+/// The same tests against container mode. They need a container runtime, which CI machines do not
+/// have, so they run only when asked: <c>PLATFORM_TEST_CONTAINERS=1</c>.
+/// </summary>
+public sealed class ContainerInfrastructureFixture() : PlatformFixture("containers")
+{
+    public override IReadOnlyList<string> ExpectedHealthyResources { get; } =
+        ["catalogdb", "eventbus", "identitydb", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis"];
+
+    protected override string? SkipReason => Environment.GetEnvironmentVariable("PLATFORM_TEST_CONTAINERS") == "1"
+        ? null
+        : "container mode runs only with PLATFORM_TEST_CONTAINERS=1 and a container runtime";
+}
+
+[CollectionDefinition(Name)]
+public sealed class LocalInfrastructureCollection : ICollectionFixture<LocalInfrastructureFixture>
+{
+    public const string Name = "local infrastructure";
+}
+
+[CollectionDefinition(Name)]
+public sealed class ContainerInfrastructureCollection : ICollectionFixture<ContainerInfrastructureFixture>
+{
+    public const string Name = "container infrastructure";
+}
