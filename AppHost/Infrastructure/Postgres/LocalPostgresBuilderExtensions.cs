@@ -69,7 +69,9 @@ public static class LocalPostgresBuilderExtensions
         PostgresBinaries binaries, ServiceAccount account, string dataRoot, ParameterResource password, LocalPostgresServerResource? primary)
     {
         var dataDirectory = Path.Combine(dataRoot, name);
-        var (command, accountArgs) = account.Wrap(binaries.Postgres);
+        // Postgres logs to stderr, which the dashboard shows as errors: exec it (same PID, so
+        // signals still reach the postmaster) with stderr joined to stdout.
+        var (command, accountArgs) = account.Wrap("/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1", binaries.Postgres);
         var server = new LocalPostgresServerResource(name, command, dataRoot, binaries, account, dataDirectory, password, primary);
 
         return builder.AddResource(server)

@@ -1,0 +1,71 @@
+using System.Globalization;
+
+namespace Platform.InfrastructureBench;
+
+/// <summary>
+/// Memory of this process (the AppHost) and everything the orchestrator runs for it: DCP (which
+/// detaches, but names the AppHost's PID in <c>--monitor</c>), the dashboard and every server.
+/// Proportional set size (PSS), so pages that processes share are counted once in the total.
+/// </summary>
+internal static class ProcessTree
+{
+    public sealed record Memory(long Total, IReadOnlyDictionary<string, long> ByProcess);
+
+    public static Memory ResidentMemory()
+    {
+        var processes = ReadAll();
+        var children = processes.ToLookup(p => p.Parent);
+        var byName = new Dictionary<string, long>();
+        var monitor = $"--monitor {Environment.ProcessId} ";
+        var pending = new Stack<int>(processes.Where(p => p.CommandLine.Contains(monitor, StringComparison.Ordinal)).Select(p => p.Id)
+            .Append(Environment.ProcessId));
+        long total = 0;
+        while (pending.TryPop(out var pid))
+        {
+            if (processes.FirstOrDefault(p => p.Id == pid) is { } process)
+            {
+                total += process.Pss;
+                var name = pid == Environment.ProcessId ? "apphost (this process)" : process.Name;
+                byName[name] = byName.GetValueOrDefault(name) + process.Pss;
+            }
+
+            foreach (var child in children[pid])
+            {
+                pending.Push(child.Id);
+            }
+        }
+
+        return new Memory(total, byName);
+    }
+
+    private sealed record Process(int Id, int Parent, string Name, string CommandLine, long Pss);
+
+    private static List<Process> ReadAll()
+    {
+        var result = new List<Process>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var status = File.ReadAllLines(Path.Combine(directory, "status"));
+                var rollup = File.ReadAllLines(Path.Combine(directory, "smaps_rollup"));
+                string Field(string[] lines, string key) =>
+                    lines.FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal))?[key.Length..].Trim() ?? "0";
+                var pssKb = long.Parse(Field(rollup, "Pss:").Split(' ')[0], CultureInfo.InvariantCulture);
+                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
+                result.Add(new Process(pid, int.Parse(Field(status, "PPid:"), CultureInfo.InvariantCulture), Field(status, "Name:"), commandLine, pssKb * 1024));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // the process ended while we read it
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,78 @@
+// Measures the local infrastructure: seconds from start to every resource healthy (cold state
+// folder, then warm), resident memory of the whole process tree at idle and under an insert loop,
+// and streaming-replica lag (p50/p99) under that loop. Prints a table; not a test.
+using System.Diagnostics;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Platform.InfrastructureBench;
+
+var warmRuns = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 3;
+var loadSeconds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10;
+var stateDirectory = Directory.CreateTempSubdirectory("platform-bench-").FullName;
+File.SetUnixFileMode(stateDirectory, (UnixFileMode)0b111_101_101); // the postgres account must traverse it
+
+try
+{
+    Console.WriteLine($"Local infrastructure on {Environment.ProcessorCount} cores; state folder {stateDirectory}");
+
+    var (cold, coldApp) = await StartAsync(stateDirectory, withDashboard: true);
+    Console.WriteLine($"start → all healthy, cold state folder:  {cold.TotalSeconds,6:F2} s");
+    await Task.Delay(TimeSpan.FromSeconds(5)); // let start-up work (checkpoints, plugin boot) settle
+    var idle = ProcessTree.ResidentMemory();
+    var lag = await ReplicaLag.MeasureAsync(coldApp, TimeSpan.FromSeconds(loadSeconds), ProcessTree.ResidentMemory);
+    var stop = Stopwatch.StartNew();
+    await coldApp.DisposeAsync();
+    stop.Stop();
+
+    var warm = new List<double>();
+    for (var i = 0; i < warmRuns; i++)
+    {
+        var (elapsed, app) = await StartAsync(stateDirectory, withDashboard: false);
+        warm.Add(elapsed.TotalSeconds);
+        await app.DisposeAsync();
+    }
+
+    Console.WriteLine($"start → all healthy, warm (median of {warmRuns}): {Median(warm),6:F2} s   runs: {string.Join(", ", warm.Select(w => w.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}");
+    Console.WriteLine($"stop (dispose) with all processes ended:  {stop.Elapsed.TotalSeconds,6:F2} s");
+    Console.WriteLine();
+    Console.WriteLine($"memory (PSS), whole platform, idle:       {idle.Total / 1048576.0,7:F0} MiB");
+    foreach (var (name, bytes) in idle.ByProcess.OrderByDescending(p => p.Value))
+    {
+        Console.WriteLine($"    {name,-28} {bytes / 1048576.0,7:F0} MiB");
+    }
+
+    Console.WriteLine($"memory (PSS), whole platform, under load: {lag.PeakMemory / 1048576.0,7:F0} MiB (peak)");
+    Console.WriteLine();
+    Console.WriteLine($"insert loop on the primary: {lag.Inserts} commits in {loadSeconds} s ({lag.Inserts / (double)loadSeconds:F0}/s, one connection)");
+    foreach (var replica in lag.Replicas)
+    {
+        Console.WriteLine($"    replay lag {replica.Name}: p50 {replica.P50:F2} ms   p99 {replica.P99:F2} ms   max {replica.Max:F2} ms   ({replica.Samples} commits)");
+    }
+}
+finally
+{
+    Directory.Delete(stateDirectory, recursive: true);
+}
+
+// The first run includes the dashboard, so that the memory figures cover what `eng/run.sh` runs.
+static async Task<(TimeSpan Elapsed, DistributedApplication App)> StartAsync(string stateDirectory, bool withDashboard)
+{
+    var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Platform_AppHost>(
+        ["--Infrastructure:Mode=local", $"--Infrastructure:StateDirectory={stateDirectory}"],
+        (options, _) => options.DisableDashboard = !withDashboard);
+    builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Platform.AppHost.Resources", LogLevel.None)
+        .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None)); // "not yet" during start-up is expected
+    var app = await builder.BuildAsync();
+    var clock = Stopwatch.StartNew();
+    await app.StartAsync();
+    using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+    var resources = app.Services.GetRequiredService<DistributedApplicationModel>().Resources
+        .Where(r => r.Annotations.OfType<HealthCheckAnnotation>().Any());
+    await Task.WhenAll(resources.Select(r => app.ResourceNotifications.WaitForResourceHealthyAsync(r.Name, timeout.Token)));
+    return (clock.Elapsed, app);
+}
+
+static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
