@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
 using RabbitMQ.Client;
 
@@ -38,6 +40,21 @@ public abstract class RabbitMQTests(PlatformFixture fixture)
     }
 
     [Fact]
+    public async Task The_management_UI_answers_the_generated_credentials_only()
+    {
+        var broker = new Uri(await fixture.App.ConnectionStringAsync("eventbus", Cancellation));
+        var management = fixture.App.GetEndpoint("eventbus", "management");
+        using var client = new HttpClient { BaseAddress = management };
+        var password = Uri.UnescapeDataString(broker.UserInfo.Split(':')[1]);
+
+        using var withPassword = new HttpRequestMessage(HttpMethod.Get, "/api/overview") { Headers = { Authorization = Basic("guest", password) } };
+        using var withWrongPassword = new HttpRequestMessage(HttpMethod.Get, "/api/overview") { Headers = { Authorization = Basic("guest", "not-the-password") } };
+
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(withPassword, Cancellation)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(withWrongPassword, Cancellation)).StatusCode);
+    }
+
+    [Fact]
     public async Task RabbitMQ_refuses_a_wrong_password()
     {
         var uri = new UriBuilder(await fixture.App.ConnectionStringAsync("eventbus", Cancellation)) { Password = "not-the-password" }.Uri;
@@ -45,4 +62,7 @@ public abstract class RabbitMQTests(PlatformFixture fixture)
 
         await Assert.ThrowsAnyAsync<RabbitMQ.Client.Exceptions.BrokerUnreachableException>(() => factory.CreateConnectionAsync(Cancellation));
     }
+
+    private static AuthenticationHeaderValue Basic(string user, string password) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
 }
