@@ -112,8 +112,7 @@ internal static class PostgresCluster
 
     private static async Task WriteOwnedFileAsync(LocalPostgresServerResource server, string path, string content, CancellationToken ct)
     {
-        await File.WriteAllTextAsync(path, content, ct);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await Local.PrivateFile.WriteAsync(path, content, ct);
         if (server.Account.UserName is { } user)
         {
             await Local.LocalProcess.RunAsync("chown", [$"{user}:", path], ct);

@@ -54,13 +54,11 @@ public static class LocalRabbitMQBuilderExtensions
             })
             .OnBeforeResourceStarted(async (resource, _, ct) =>
             {
-                Directory.CreateDirectory(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                await File.WriteAllTextAsync(pluginsFile, "[rabbitmq_management].\n", ct);
-                await File.WriteAllTextAsync(configFile, $"""
+                await PrivateFile.WriteAsync(pluginsFile, "[rabbitmq_management].\n", ct);
+                await PrivateFile.WriteAsync(configFile, $"""
                     default_user = {LocalRabbitMQResource.UserName}
                     default_pass = {await resource.PasswordParameter.GetValueAsync(ct)}
                     """, ct);
-                File.SetUnixFileMode(configFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             })
             .WithAmqpHealthCheck()
             .WaitFor(epmd)

@@ -37,9 +37,7 @@ public static class LocalRedisBuilderExtensions
                 context.Args.Add(redis.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
             })
             .OnBeforeResourceStarted(async (resource, _, ct) =>
-            {
-                Directory.CreateDirectory(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                await File.WriteAllTextAsync(configFile, $"""
+                await PrivateFile.WriteAsync(configFile, $"""
                     bind 127.0.0.1
                     protected-mode yes
                     daemonize no
@@ -47,9 +45,7 @@ public static class LocalRedisBuilderExtensions
                     appendonly yes
                     save 60 1
                     requirepass {await resource.PasswordParameter.GetValueAsync(ct)}
-                    """, ct);
-                File.SetUnixFileMode(configFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            })
+                    """, ct))
             .WithHealthCheck(healthCheckKey)
             .WithIconName("Memory");
     }
