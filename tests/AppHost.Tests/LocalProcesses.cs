@@ -41,6 +41,30 @@ internal static class LocalProcesses
 
     public static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}");
 
+    /// <summary>
+    /// Disposes the app and waits (a bounded while) until its processes have ended, so that the
+    /// next collection starts on a quiet machine. Returns the processes still alive after the wait.
+    /// </summary>
+    public static Task<IReadOnlyList<int>> DisposeAndWaitAsync(DistributedApplication app, TimeSpan bound) =>
+        DisposeAndWaitAsync(app, Of(app), bound);
+
+    /// <inheritdoc cref="DisposeAndWaitAsync(DistributedApplication, TimeSpan)"/>
+    /// <param name="app">The app to dispose.</param>
+    /// <param name="processes">Its processes, read before it stopped.</param>
+    /// <param name="bound">How long to wait for them at most.</param>
+    public static async Task<IReadOnlyList<int>> DisposeAndWaitAsync(DistributedApplication app, IReadOnlySet<int> processes, TimeSpan bound)
+    {
+        await app.DisposeAsync();
+        var deadline = DateTime.UtcNow + bound;
+        IReadOnlyList<int> alive;
+        while ((alive = [.. processes.Where(IsAlive)]).Count > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        return alive;
+    }
+
     public static bool IsListening(int port)
     {
         try

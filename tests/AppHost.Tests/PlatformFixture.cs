@@ -46,7 +46,7 @@ public abstract class PlatformFixture(string mode) : IAsyncLifetime
                 .Where(m => m.Type == ContainerMountType.Volume && m.Source is not null)
                 .Select(m => m.Source!)
                 .ToArray();
-            await _app.DisposeAsync();
+            await LocalProcesses.DisposeAndWaitAsync(_app, TimeSpan.FromSeconds(30));
             if (volumes.Length > 0)
             {
                 // The volumes belong to this fixture's state folder, which goes too.

@@ -29,30 +29,22 @@ public sealed class RestartFixture : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         var firstRun = await PlatformApp.StartLocalAsync(StateDirectory, ct);
-        await using (firstRun)
+        IReadOnlyList<int> ports;
+        try
         {
             await WriteAsync(firstRun, ct);
+        }
+        finally
+        {
             FirstRunProcesses = LocalProcesses.Of(firstRun);
-            var ports = LocalProcesses.Ports(firstRun);
+            ports = LocalProcesses.Ports(firstRun);
             await firstRun.StopAsync(ct);
-            await firstRun.DisposeAsync();
 
             // Stopping may take a moment to reach every process; give it a bounded while.
-            var deadline = DateTime.UtcNow.AddSeconds(20);
-            do
-            {
-                SurvivingProcesses = [.. FirstRunProcesses.Where(LocalProcesses.IsAlive)];
-                PortsStillListening = [.. ports.Where(LocalProcesses.IsListening)];
-                if (SurvivingProcesses.Count == 0 && PortsStillListening.Count == 0)
-                {
-                    break;
-                }
-
-                await Task.Delay(200, ct);
-            }
-            while (DateTime.UtcNow < deadline);
+            SurvivingProcesses = await LocalProcesses.DisposeAndWaitAsync(firstRun, FirstRunProcesses, TimeSpan.FromSeconds(20));
         }
 
+        PortsStillListening = [.. ports.Where(LocalProcesses.IsListening)];
         SecondRun = await PlatformApp.StartLocalAsync(StateDirectory, ct);
     }
 
@@ -60,7 +52,7 @@ public sealed class RestartFixture : IAsyncLifetime
     {
         if (SecondRun is not null)
         {
-            await SecondRun.DisposeAsync();
+            await LocalProcesses.DisposeAndWaitAsync(SecondRun, TimeSpan.FromSeconds(30));
         }
 
         Directory.Delete(StateDirectory, recursive: true);
