@@ -31,6 +31,7 @@ internal static class PlatformApp
             [$"--Infrastructure:Mode={mode}", $"--Infrastructure:StateDirectory={stateDirectory}"], timeout.Token);
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Aspire.Hosting", LogLevel.Warning)
             .AddFilter("Aspire.Hosting.Dcp", LogLevel.Error)
             .AddFilter("Platform.AppHost.Resources", LogLevel.Warning));
 
