@@ -2,6 +2,7 @@ using Platform.AppHost.Infrastructure;
 using Platform.AppHost.Infrastructure.Postgres;
 using Platform.AppHost.Infrastructure.RabbitMQ;
 using Platform.AppHost.Infrastructure.Redis;
+using Platform.AppHost.Services;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -15,5 +16,8 @@ var ordersDb = postgres.AddDatabase("ordersdb");
 
 var redis = infrastructure.AddRedis("redis");           // cache, output cache, data-protection keys
 var eventBus = infrastructure.AddRabbitMQ("eventbus");  // integration events
+
+// Services
+var identity = builder.AddIdentityService("identity", infrastructure, identityDb);  // OpenID Connect provider
 
 builder.Build().Run();

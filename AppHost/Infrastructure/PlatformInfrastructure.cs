@@ -58,15 +58,31 @@ public sealed class PlatformInfrastructure
 
     /// <summary>
     /// A generated password parameter (letters and digits only: it goes into URIs and conninfo
-    /// strings). In run mode the value is kept in the state folder; <c>Parameters:{name}</c> overrides it.
+    /// strings; at least one of each kind, so it passes password rules). In run mode the value is
+    /// kept in the state folder; <c>Parameters:{name}</c> overrides it.
     /// </summary>
-    internal IResourceBuilder<ParameterResource> AddPassword(string name)
+    public IResourceBuilder<ParameterResource> AddPassword(string name)
     {
-        var generate = new GenerateParameterDefault { MinLength = 24, Special = false };
-        ParameterDefault value = Builder.ExecutionContext.IsRunMode
-            ? new StateFolderSecret(Path.Combine(StateDirectory, "secrets", name), generate)
-            : generate;
-        return Builder.AddParameter(name, value, secret: true);
+        var generate = new GenerateParameterDefault { MinLength = 24, Special = false, MinLower = 1, MinUpper = 1, MinNumeric = 1 };
+        return AddSecret(name, generate.GetDefaultValue, generate);
+    }
+
+    /// <summary>
+    /// A generated RSA private key (base64 PKCS#8), e.g. to sign tokens. In run mode it is kept in
+    /// the state folder; a deployment must supply its own (there is no generator for keys).
+    /// </summary>
+    public IResourceBuilder<ParameterResource> AddRsaKey(string name) => AddSecret(name, () =>
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        return Convert.ToBase64String(rsa.ExportPkcs8PrivateKey());
+    }, publishDefault: null);
+
+    private IResourceBuilder<ParameterResource> AddSecret(string name, Func<string> generate, ParameterDefault? publishDefault)
+    {
+        ParameterDefault? value = Builder.ExecutionContext.IsRunMode
+            ? new StateFolderSecret(Path.Combine(StateDirectory, "secrets", name), generate, publishDefault)
+            : publishDefault;
+        return value is null ? Builder.AddParameter(name, secret: true) : Builder.AddParameter(name, value, secret: true);
     }
 
     internal static DistributedApplicationException LocalModeUnsupported() =>

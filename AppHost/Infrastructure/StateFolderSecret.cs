@@ -4,10 +4,11 @@ namespace Platform.AppHost.Infrastructure;
 
 /// <summary>
 /// A generated secret that lives in the state folder next to the data it protects, so that a
-/// data folder and its passwords always travel (and get deleted) together. Publishing writes the
-/// usual "generate" input instead, so no value ever reaches a manifest.
+/// data folder and its passwords always travel (and get deleted) together. Publishing writes
+/// <paramref name="publishDefault"/> (a "generate" input, or nothing: the deployment asks), so no
+/// value ever reaches a manifest.
 /// </summary>
-internal sealed class StateFolderSecret(string path, GenerateParameterDefault generate) : ParameterDefault
+internal sealed class StateFolderSecret(string path, Func<string> generate, ParameterDefault? publishDefault) : ParameterDefault
 {
     private readonly Lock _lock = new();
 
@@ -32,7 +33,7 @@ internal sealed class StateFolderSecret(string path, GenerateParameterDefault ge
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
 
-            var value = generate.GetDefaultValue();
+            var value = generate();
             using var file = new FileStream(path, options);
             using var writer = new StreamWriter(file);
             writer.Write(value);
@@ -40,5 +41,5 @@ internal sealed class StateFolderSecret(string path, GenerateParameterDefault ge
         }
     }
 
-    public override void WriteToManifest(ManifestPublishingContext context) => generate.WriteToManifest(context);
+    public override void WriteToManifest(ManifestPublishingContext context) => publishDefault?.WriteToManifest(context);
 }

@@ -63,7 +63,7 @@ public abstract class PlatformFixture(string mode) : IAsyncLifetime
 public sealed class LocalInfrastructureFixture() : PlatformFixture("local")
 {
     public override IReadOnlyList<string> ExpectedHealthyResources { get; } =
-        ["catalogdb", "eventbus", "eventbus-epmd", "identitydb", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis"];
+        ["catalogdb", "eventbus", "eventbus-epmd", "identity", "identitydb", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis"];
 }
 
 /// <summary>
@@ -73,7 +73,7 @@ public sealed class LocalInfrastructureFixture() : PlatformFixture("local")
 public sealed class ContainerInfrastructureFixture() : PlatformFixture("containers")
 {
     public override IReadOnlyList<string> ExpectedHealthyResources { get; } =
-        ["catalogdb", "eventbus", "identitydb", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis"];
+        ["catalogdb", "eventbus", "identity", "identitydb", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis"];
 
     protected override string? SkipReason => Environment.GetEnvironmentVariable("PLATFORM_TEST_CONTAINERS") == "1"
         ? null

@@ -1,0 +1,39 @@
+using Platform.AppHost.Infrastructure;
+using Platform.AppHost.Infrastructure.Postgres;
+
+namespace Platform.AppHost.Services;
+
+/// <summary>The identity service (OpenID Connect provider) and the migration step that prepares its database.</summary>
+public static class IdentityService
+{
+    /// <summary>
+    /// Adds <c>identity-migrations</c> (applies migrations, seeds roles and scopes, and in development the
+    /// demo users and clients) and <c>identity</c>, which starts once the migrations have completed.
+    /// Token keys and client secrets are parameters: generated and kept in the state folder in run mode.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> AddIdentityService(this IDistributedApplicationBuilder builder,
+        [ResourceName] string name, PlatformInfrastructure infrastructure, PlatformDatabase database)
+    {
+        var signingKey = infrastructure.AddRsaKey($"{name}-signing-key");
+        var encryptionKey = infrastructure.AddPassword($"{name}-encryption-key");
+        var webSecret = infrastructure.AddPassword($"{name}-web-secret");
+        var workersSecret = infrastructure.AddPassword($"{name}-workers-secret");
+        var demoPassword = infrastructure.AddPassword($"{name}-demo-password");
+
+        var migrations = builder.AddProject<Projects.Platform_Identity>($"{name}-migrations")
+            .WithArgs("migrate")
+            .WithReference(database.Primary).WaitFor(database.Primary)
+            .WithEnvironment("Identity__DemoPassword", demoPassword)
+            .WithEnvironment("Identity__Clients__web__Secret", webSecret)
+            .WithEnvironment("Identity__Clients__workers__Secret", workersSecret)
+            .WithIconName("DatabaseArrowUp");
+
+        var identity = builder.AddProject<Projects.Platform_Identity>(name);
+        return identity
+            .WithReference(database.Primary).WaitForCompletion(migrations)
+            .WithEnvironment("Identity__Issuer", identity.GetEndpoint("http"))
+            .WithEnvironment("Identity__SigningKey", signingKey)
+            .WithEnvironment("Identity__EncryptionKey", encryptionKey)
+            .WithHttpHealthCheck("/health");
+    }
+}

@@ -1,0 +1,54 @@
+namespace Platform.Identity;
+
+/// <summary>The "Identity" configuration section. Secrets come from the AppHost's parameters.</summary>
+public sealed class IdentitySettings
+{
+    public const string Section = "Identity";
+
+    /// <summary>
+    /// The issuer URL put in tokens and discovery. Fixed, so that tokens do not depend on the host
+    /// name a caller used; when unset, the request's own base URL.
+    /// </summary>
+    public Uri? Issuer { get; set; }
+
+    /// <summary>Base64 PKCS#8 RSA private key that signs tokens; keeping it makes issued tokens outlive restarts.</summary>
+    public string? SigningKey { get; set; }
+
+    /// <summary>Secret from which the key that encrypts authorization codes and refresh tokens is derived.</summary>
+    public string? EncryptionKey { get; set; }
+
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Login and registration attempts allowed per client address and minute.</summary>
+    public int LoginAttemptsPerMinute { get; set; } = 30;
+
+    /// <summary>Development only: the password of every demo user.</summary>
+    public string? DemoPassword { get; set; }
+
+    /// <summary>Development only: accounts created by the migration step.</summary>
+    public List<DemoUser> DemoUsers { get; set; } = [];
+
+    /// <summary>Development only: client applications registered by the migration step, by client id.</summary>
+    public Dictionary<string, ClientSettings> Clients { get; set; } = [];
+
+    public sealed class DemoUser
+    {
+        public string Email { get; set; } = "";
+
+        public List<string> Roles { get; set; } = [];
+    }
+
+    public sealed class ClientSettings
+    {
+        public string DisplayName { get; set; } = "";
+
+        /// <summary>Makes the client confidential; a client with redirect URIs uses code + PKCE, one without uses client credentials.</summary>
+        public string? Secret { get; set; }
+
+        public List<Uri> RedirectUris { get; set; } = [];
+
+        public List<Uri> PostLogoutRedirectUris { get; set; } = [];
+
+        public List<string> Scopes { get; set; } = [];
+    }
+}

@@ -1,0 +1,36 @@
+using Platform.Identity.Connect;
+using Platform.Identity.Data;
+using Platform.Identity.Hosting;
+using Platform.Identity.Users;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddIdentityDatabase();    // identitydb on the Postgres primary
+builder.AddAccounts();            // ASP.NET Core Identity: password rules, lockout
+builder.AddTokenServer();         // OpenIddict: code + PKCE, client credentials, refresh, JWKS
+builder.AddLoginRateLimiting();
+builder.Services.AddRazorPages(); // the login and registration pages
+builder.Services.AddProblemDetails();
+
+var app = builder.Build();
+
+if (args.Contains("migrate"))
+{
+    // The AppHost runs this once before the service starts (identity-migrations).
+    await app.Services.MigrateAsync();
+    return;
+}
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapDefaultEndpoints();
+app.MapConnectEndpoints();
+app.MapUsers();
+app.MapRazorPages();
+
+app.Run();
