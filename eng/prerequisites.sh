@@ -12,7 +12,7 @@ missing_packages() {
   compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || command -v postgres >/dev/null || missing+=(postgresql)
   command -v redis-server >/dev/null || missing+=(redis-server)
   [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || command -v rabbitmq-server >/dev/null || missing+=(rabbitmq-server)
-  echo "${missing[@]}"
+  echo "${missing[@]+"${missing[@]}"}"
 }
 
 ensure_dotnet() {
@@ -38,15 +38,18 @@ apt_install() {
 
   local added_policy=""
   if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee /usr/sbin/policy-rc.d >/dev/null
-    "${sudo[@]}" chmod +x /usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | ${sudo[@]+"${sudo[@]}"} tee /usr/sbin/policy-rc.d >/dev/null
+    ${sudo[@]+"${sudo[@]}"} chmod +x /usr/sbin/policy-rc.d
     added_policy=1
   fi
   echo "Installing $* (services stay stopped) ..."
-  "${sudo[@]}" apt-get update -qq &&
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-  local status=$?
-  [ -z "$added_policy" ] || "${sudo[@]}" rm -f /usr/sbin/policy-rc.d
+  local status=0
+  # env: sudo drops DEBIAN_FRONTEND, and a debconf prompt would wait unseen.
+  if ! ${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get update -qq ||
+     ! ${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null; then
+    status=1
+  fi
+  [ -z "$added_policy" ] || ${sudo[@]+"${sudo[@]}"} rm -f /usr/sbin/policy-rc.d
   [ $status -eq 0 ] || fail "apt-get install $* failed."
 }
 

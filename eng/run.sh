@@ -16,4 +16,4 @@ for arg in "$@"; do
 done
 
 ensure_prerequisites
-exec dotnet run --project AppHost --launch-profile http -- "${args[@]}"
+exec dotnet run --project AppHost --launch-profile http -- ${args[@]+"${args[@]}"}

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Configuration;
 
 namespace Platform.AppHost.Infrastructure;
@@ -31,6 +29,17 @@ public sealed class PlatformInfrastructure
         {
             throw new DistributedApplicationException($"Infrastructure:PostgresReadReplicas must be between 0 and 8 (was {PostgresReadReplicas}).");
         }
+
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            // Owner-only, but traversable, so a server running as another account can reach its own folder inside.
+            Directory.CreateDirectory(StateDirectory);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(StateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                    | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+            }
+        }
     }
 
     internal IDistributedApplicationBuilder Builder { get; }
@@ -44,8 +53,26 @@ public sealed class PlatformInfrastructure
     /// <summary>How many streaming read replicas follow the Postgres primary.</summary>
     public int PostgresReadReplicas { get; }
 
-    /// <summary>A short key that names things belonging to this state folder (volumes, fallback folders).</summary>
-    internal string StateKey => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(StateDirectory)))[..10];
+    /// <summary>
+    /// A random key, made with the state folder, that names what lives outside it (volumes, fallback
+    /// folders): a new state folder, with new passwords, never meets data made with the old ones.
+    /// </summary>
+    internal string StateKey => _stateKey ??= ReadOrCreateStateKey();
+
+    private string? _stateKey;
+
+    private string ReadOrCreateStateKey()
+    {
+        var path = Path.Combine(StateDirectory, "id");
+        if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } existing)
+        {
+            return existing;
+        }
+
+        var key = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(5));
+        File.WriteAllText(path, key);
+        return key;
+    }
 
     /// <summary>
     /// The container volume for a resource's data. In run mode it is keyed by the state folder, so

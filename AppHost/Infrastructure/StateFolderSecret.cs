@@ -16,13 +16,13 @@ internal sealed class StateFolderSecret(string path, Func<string> generate, Para
     {
         lock (_lock)
         {
-            if (File.Exists(path))
+            if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } existing)
             {
-                return File.ReadAllText(path).Trim();
+                return existing;
             }
 
             var directory = Path.GetDirectoryName(path)!;
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
             if (OperatingSystem.IsWindows())
             {
                 Directory.CreateDirectory(directory);
@@ -33,10 +33,16 @@ internal sealed class StateFolderSecret(string path, Func<string> generate, Para
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
 
+            // Written aside, then renamed: a crash never leaves an empty or half-written secret.
             var value = generate();
-            using var file = new FileStream(path, options);
-            using var writer = new StreamWriter(file);
-            writer.Write(value);
+            var written = path + ".new";
+            using (var file = new FileStream(written, options))
+            using (var writer = new StreamWriter(file))
+            {
+                writer.Write(value);
+            }
+
+            File.Move(written, path, overwrite: true);
             return value;
         }
     }

@@ -42,6 +42,32 @@ internal static class LocalProcesses
     public static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}");
 
     /// <summary>
+    /// Processes whose working directory is inside <paramref name="directory"/>: every local server
+    /// runs from its data folder, so this also finds any that detached from the process tree.
+    /// </summary>
+    public static IReadOnlyList<int> WorkingIn(string directory)
+    {
+        var found = new List<int>();
+        foreach (var (pid, _) in AllProcesses())
+        {
+            try
+            {
+                var cwd = new FileInfo($"/proc/{pid}/cwd").LinkTarget;
+                if (cwd is not null && (cwd + "/").StartsWith(directory.TrimEnd('/') + "/", StringComparison.Ordinal))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // exited, or not ours to inspect
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
     /// Disposes the app and waits (a bounded while) until its processes have ended, so that the
     /// next collection starts on a quiet machine. Returns the processes still alive after the wait.
     /// </summary>

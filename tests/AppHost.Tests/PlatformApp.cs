@@ -12,13 +12,8 @@ internal static class PlatformApp
     /// <summary>The container runtime's command, as Aspire chooses it.</summary>
     public static string ContainerRuntime => Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME") ?? "docker";
 
-    /// <summary>A fresh state folder that the unprivileged postgres account can traverse.</summary>
-    public static string NewStateDirectory()
-    {
-        var directory = Directory.CreateTempSubdirectory("platform-test-").FullName;
-        File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
-        return directory;
-    }
+    /// <summary>A fresh state folder (0700: the AppHost itself must make it reachable for the postgres account).</summary>
+    public static string NewStateDirectory() => Directory.CreateTempSubdirectory("platform-test-").FullName;
 
     public static Task<DistributedApplication> StartLocalAsync(string stateDirectory, CancellationToken cancellationToken) =>
         StartAsync("local", stateDirectory, cancellationToken);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Npgsql;
 using RabbitMQ.Client;
@@ -23,16 +24,34 @@ public sealed class RestartFixture : IAsyncLifetime
 
     public IReadOnlyList<int> PortsStillListening { get; private set; } = [];
 
+    /// <summary>What pg_controldata says of the primary after the stop ("shut down" when it stopped cleanly).</summary>
+    public string PrimaryStateAfterStop { get; private set; } = "";
+
+    public int FirstPrimaryPort { get; private set; }
+
     public DistributedApplication SecondRun { get; private set; } = null!;
+
+    /// <summary>A file planted in each replica's data folder; still there if the replica was reused, not cloned again.</summary>
+    public static string Sentinel(string stateDirectory, string replica) =>
+        Path.Combine(stateDirectory, "postgres", replica, "platform-test-sentinel");
 
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
         var firstRun = await PlatformApp.StartLocalAsync(StateDirectory, ct);
         IReadOnlyList<int> ports;
+        // A client still connected when the platform stops (as a service's pooled connection would be).
+        var lingering = new NpgsqlConnection($"{await firstRun.ConnectionStringAsync("catalogdb", ct)};Pooling=false");
         try
         {
             await WriteAsync(firstRun, ct);
+            FirstPrimaryPort = firstRun.GetEndpoint("postgres", "tcp").Port;
+            foreach (var replica in new[] { "postgres-replica1", "postgres-replica2" })
+            {
+                await File.WriteAllTextAsync(Sentinel(StateDirectory, replica), "", ct);
+            }
+
+            await lingering.OpenAsync(ct);
         }
         finally
         {
@@ -41,10 +60,13 @@ public sealed class RestartFixture : IAsyncLifetime
             await firstRun.StopAsync(ct);
 
             // Stopping may take a moment to reach every process; give it a bounded while.
-            SurvivingProcesses = await LocalProcesses.DisposeAndWaitAsync(firstRun, FirstRunProcesses, TimeSpan.FromSeconds(20));
+            SurvivingProcesses = [.. (await LocalProcesses.DisposeAndWaitAsync(firstRun, FirstRunProcesses, TimeSpan.FromSeconds(20)))
+                .Union(LocalProcesses.WorkingIn(StateDirectory))];
+            await lingering.DisposeAsync();
         }
 
         PortsStillListening = [.. ports.Where(LocalProcesses.IsListening)];
+        PrimaryStateAfterStop = await ClusterStateAsync(Path.Combine(StateDirectory, "postgres", "postgres"), ct);
         SecondRun = await PlatformApp.StartLocalAsync(StateDirectory, ct);
     }
 
@@ -67,6 +89,18 @@ public sealed class RestartFixture : IAsyncLifetime
             await command.ExecuteNonQueryAsync(ct);
         }
 
+        // Both replicas have the row before the stop, so reading it after the restart tests persistence, not timing.
+        foreach (var replica in new[] { "postgres-replica1", "postgres-replica2" })
+        {
+            await using var connection = new NpgsqlConnection($"{await app.ConnectionStringAsync(replica, ct)};Database=catalogdb");
+            await connection.OpenAsync(ct);
+            await using var read = new NpgsqlCommand("SELECT count(*) FROM pg_class WHERE relname = 'restart_probe'", connection);
+            for (var attempt = 0; attempt < 500 && (long)(await read.ExecuteScalarAsync(ct))! == 0; attempt++)
+            {
+                await Task.Delay(20, ct);
+            }
+        }
+
         await using (var redis = await ConnectionMultiplexer.ConnectAsync(await app.ConnectionStringAsync("redis", ct)))
         {
             await redis.GetDatabase().StringSetAsync("restart-probe", Marker);
@@ -77,6 +111,20 @@ public sealed class RestartFixture : IAsyncLifetime
         await using var channel = await rabbit.CreateChannelAsync(new CreateChannelOptions(true, true), ct);
         await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false, cancellationToken: ct);
         await channel.BasicPublishAsync("", Queue, mandatory: true, new BasicProperties { Persistent = true }, Encoding.UTF8.GetBytes(Marker), ct);
+    }
+
+    private static async Task<string> ClusterStateAsync(string dataDirectory, CancellationToken ct)
+    {
+        var controlData = Directory.GetFiles("/usr/lib/postgresql", "pg_controldata", SearchOption.AllDirectories).Order().Last();
+        using var process = Process.Start(new ProcessStartInfo(controlData, ["-D", dataDirectory])
+        {
+            RedirectStandardOutput = true,
+            Environment = { ["LC_ALL"] = "C" },
+        })!;
+        var output = await process.StandardOutput.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        return output.Split('\n').First(line => line.StartsWith("Database cluster state:", StringComparison.Ordinal))
+            .Split(':', 2)[1].Trim();
     }
 
     public async Task<string?> ReadQueueAsync(CancellationToken ct)
@@ -100,6 +148,20 @@ public sealed class RestartTests(RestartFixture fixture) : IClassFixture<Restart
         Assert.True(fixture.FirstRunProcesses.Count >= 6, $"only {fixture.FirstRunProcesses.Count} processes were found");
         Assert.Empty(fixture.SurvivingProcesses);
         Assert.Empty(fixture.PortsStillListening);
+    }
+
+    [Fact]
+    public void Postgres_stops_cleanly_even_with_a_client_still_connected()
+    {
+        Assert.Equal("shut down", fixture.PrimaryStateAfterStop);
+    }
+
+    [Fact]
+    public void Replicas_are_reused_after_a_restart_even_though_the_primary_moved_to_another_port()
+    {
+        Assert.NotEqual(fixture.FirstPrimaryPort, fixture.SecondRun.GetEndpoint("postgres", "tcp").Port);
+        Assert.True(File.Exists(RestartFixture.Sentinel(fixture.StateDirectory, "postgres-replica1")));
+        Assert.True(File.Exists(RestartFixture.Sentinel(fixture.StateDirectory, "postgres-replica2")));
     }
 
     [Theory]

@@ -22,7 +22,7 @@ public static class LocalPostgresBuilderExtensions
         var primary = builder.AddServer(name, binaries, account, dataRoot, password.Resource, primary: null);
 
         primary.OnBeforeResourceStarted((server, _, ct) => PostgresCluster.PreparePrimaryAsync(server, builder.Resources, ct));
-        primary.OnResourceReady((server, evt, ct) => PostgresCluster.CreateDatabasesAsync(server, evt.Services, ct));
+        primary.OnResourceReady((server, evt, ct) => PostgresCluster.OnPrimaryReadyAsync(server, builder.Resources, evt.Services, ct));
         return primary;
     }
 
@@ -39,10 +39,10 @@ public static class LocalPostgresBuilderExtensions
 
         replica.WithArgs(context =>
         {
-            var port = source.PrimaryEndpoint.Property(EndpointProperty.Port);
+            var port = source.Endpoint.Property(EndpointProperty.Port);
             context.Args.Add("-c");
             context.Args.Add(ReferenceExpression.Create(
-                $"primary_conninfo=host=127.0.0.1 port={port} user={LocalPostgresServerResource.SuperUser} passfile={source.PassFile} application_name={name}"));
+                $"primary_conninfo=host=127.0.0.1 port={port} user={LocalPostgresServerResource.SuperUser} passfile={LocalPostgresServerResource.Quote(source.PassFile)} application_name={name}"));
             context.Args.Add("-c");
             context.Args.Add($"primary_slot_name={replica.Resource.SlotName}");
         });
@@ -69,13 +69,11 @@ public static class LocalPostgresBuilderExtensions
         PostgresBinaries binaries, ServiceAccount account, string dataRoot, ParameterResource password, LocalPostgresServerResource? primary)
     {
         var dataDirectory = Path.Combine(dataRoot, name);
-        // Postgres logs to stderr, which the dashboard shows as errors: exec it (same PID, so
-        // signals still reach the postmaster) with stderr joined to stdout.
-        var (command, accountArgs) = account.Wrap("/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1", binaries.Postgres);
+        var (command, accountArgs) = account.Wrap("/bin/sh", "-c", StopFastJoinStderr, binaries.Postgres);
         var server = new LocalPostgresServerResource(name, command, dataRoot, binaries, account, dataDirectory, password, primary);
 
         return builder.AddResource(server)
-            .WithEndpoint(name: LocalPostgresServerResource.PrimaryEndpointName, scheme: "tcp", isProxied: false)
+            .WithEndpoint(name: LocalPostgresServerResource.EndpointName, scheme: "tcp", isProxied: false)
             .WithArgs(context =>
             {
                 foreach (var arg in accountArgs)
@@ -86,7 +84,7 @@ public static class LocalPostgresBuilderExtensions
                 context.Args.Add("-D");
                 context.Args.Add(dataDirectory);
                 context.Args.Add("-p");
-                context.Args.Add(server.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
+                context.Args.Add(server.Endpoint.Property(EndpointProperty.TargetPort));
                 foreach (var setting in Settings(name, isPrimary: primary is null))
                 {
                     context.Args.Add("-c");
@@ -97,6 +95,19 @@ public static class LocalPostgresBuilderExtensions
             .WithIconName("DatabaseStack");
     }
 
+    // The orchestrator stops a process with SIGTERM, which Postgres takes as "smart" shutdown: wait
+    // until every client (pooled service connections included) has left, until the orchestrator
+    // kills it. This wrapper turns SIGTERM into SIGINT ("fast": disconnect clients, checkpoint,
+    // exit) and joins stderr, where Postgres logs and which the dashboard shows as errors, to stdout.
+    private const string StopFastJoinStderr = """
+        trap 'kill -INT "$server" 2>/dev/null' TERM INT
+        "$0" "$@" 2>&1 &
+        server=$!
+        status=0
+        while kill -0 "$server" 2>/dev/null; do wait "$server"; status=$?; done
+        exit "$status"
+        """;
+
     private static IEnumerable<string> Settings(string name, bool isPrimary)
     {
         yield return "listen_addresses=127.0.0.1";
@@ -104,11 +115,12 @@ public static class LocalPostgresBuilderExtensions
         yield return $"cluster_name={name}";
         yield return "hot_standby=on";
         yield return "max_connections=200";
+        // A standby needs at least its primary's value, so every server gets the same.
+        yield return $"max_wal_senders={LocalPostgresServerResource.MaxWalSenders}";
+        yield return $"max_replication_slots={LocalPostgresServerResource.MaxWalSenders}";
         if (isPrimary)
         {
             yield return "wal_level=replica";
-            yield return "max_wal_senders=10";
-            yield return "max_replication_slots=10";
             // A replica that is gone for good must not make the primary keep WAL forever.
             yield return "max_slot_wal_keep_size=1GB";
         }

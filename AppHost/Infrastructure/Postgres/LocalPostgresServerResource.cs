@@ -9,10 +9,13 @@ namespace Platform.AppHost.Infrastructure.Postgres;
 /// </summary>
 public sealed class LocalPostgresServerResource : ExecutableResource, IResourceWithConnectionString
 {
-    internal const string PrimaryEndpointName = "tcp";
+    internal const string EndpointName = "tcp";
     internal const string SuperUser = "postgres";
 
-    private EndpointReference? _primaryEndpoint;
+    /// <summary>Generous enough for every replica to stream and base-back up (two senders each) at once.</summary>
+    internal const int MaxWalSenders = 20;
+
+    private EndpointReference? _endpoint;
 
     internal LocalPostgresServerResource(string name, string command, string workingDirectory, PostgresBinaries binaries,
         ServiceAccount account, string dataDirectory, ParameterResource password, LocalPostgresServerResource? primary)
@@ -26,7 +29,7 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
     }
 
     /// <summary>The server's TCP endpoint (loopback only).</summary>
-    public EndpointReference PrimaryEndpoint => _primaryEndpoint ??= new(this, PrimaryEndpointName);
+    public EndpointReference Endpoint => _endpoint ??= new(this, EndpointName);
 
     /// <summary>The superuser password.</summary>
     public ParameterResource PasswordParameter { get; }
@@ -43,6 +46,9 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
     /// <summary>The password file (one line, for the superuser) that replicas use to reach the primary.</summary>
     internal string PassFile => Path.Combine(Path.GetDirectoryName(DataDirectory)!, "pgpass");
 
+    /// <summary>A connection-string value quoted for libpq (conninfo), so paths with spaces survive.</summary>
+    internal static string Quote(string value) => $"'{value.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("'", @"\'", StringComparison.Ordinal)}'";
+
     internal PostgresBinaries Binaries { get; }
 
     internal ServiceAccount Account { get; }
@@ -52,5 +58,5 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
 
     /// <inheritdoc />
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
-        $"Host={PrimaryEndpoint.Property(EndpointProperty.IPV4Host)};Port={PrimaryEndpoint.Property(EndpointProperty.Port)};Username={SuperUser};Password={PasswordParameter}");
+        $"Host={Endpoint.Property(EndpointProperty.IPV4Host)};Port={Endpoint.Property(EndpointProperty.Port)};Username={SuperUser};Password={PasswordParameter}");
 }

@@ -66,7 +66,7 @@ public sealed class PlatformPostgres
             expression.AppendFormatted(hosts[i].Property(EndpointProperty.Port));
         }
 
-        expression.AppendLiteral(";Username=postgres;Password=");
+        expression.AppendLiteral($";Username={LocalPostgresServerResource.SuperUser};Password=");
         expression.AppendFormatted(_password);
         expression.AppendLiteral($";Database={database};Target Session Attributes=prefer-standby;Load Balance Hosts=true");
         return expression.Build();

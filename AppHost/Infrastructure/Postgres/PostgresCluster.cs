@@ -2,12 +2,14 @@ using System.Runtime.Versioning;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Platform.AppHost.Infrastructure.Local;
 
 namespace Platform.AppHost.Infrastructure.Postgres;
 
 /// <summary>
 /// The on-disk life of a local cluster: initialise the primary, clone replicas from it, create
-/// databases. Every step is idempotent, so a restart (or a resource "Start" command) reuses data.
+/// databases. Every step is idempotent, so a restart (or a resource "Start" command) reuses data;
+/// a folder only gets its final name once it is complete, so an interrupted step starts over.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
 internal static class PostgresCluster
@@ -19,26 +21,34 @@ internal static class PostgresCluster
         var password = await primary.PasswordParameter.GetValueAsync(ct) ?? "";
         await WriteOwnedFileAsync(primary, primary.PassFile, $"*:*:*:{LocalPostgresServerResource.SuperUser}:{password}\n", ct);
 
+        var replicas = resources.OfType<LocalPostgresServerResource>().Where(r => r.Primary == primary).ToArray();
+        // Replicas no longer in the app model (fewer configured) go; their slots go when the primary is ready.
+        foreach (var stale in Directory.GetDirectories(root, $"{primary.Name}-replica*")
+                     .Where(d => replicas.All(r => r.DataDirectory != d && r.DataDirectory + Building != d)))
+        {
+            DeleteDirectory(stale);
+        }
+
         if (File.Exists(Path.Combine(primary.DataDirectory, "PG_VERSION")))
         {
             return;
         }
 
-        // A fresh cluster: a half-made folder from an interrupted initdb goes, and so do replicas
-        // cloned from a previous cluster (they could never stream from this one).
-        DeleteDirectory(primary.DataDirectory);
-        foreach (var replica in resources.OfType<LocalPostgresServerResource>().Where(r => r.Primary == primary))
+        // A fresh cluster: replicas cloned from a previous one could never stream from it.
+        foreach (var replica in replicas)
         {
             DeleteDirectory(replica.DataDirectory);
         }
 
+        var building = primary.DataDirectory + Building;
+        DeleteDirectory(building);
         var passwordFile = Path.Combine(root, "initdb-password");
         await WriteOwnedFileAsync(primary, passwordFile, password, ct);
         try
         {
             await primary.Account.RunAsync(primary.Binaries.InitDb,
             [
-                "-D", primary.DataDirectory, "-U", LocalPostgresServerResource.SuperUser, $"--pwfile={passwordFile}",
+                "-D", building, "-U", LocalPostgresServerResource.SuperUser, $"--pwfile={passwordFile}",
                 "--auth=scram-sha-256", "--encoding=UTF8", "--no-locale", "--no-instructions",
             ], ct);
         }
@@ -46,61 +56,110 @@ internal static class PostgresCluster
         {
             File.Delete(passwordFile);
         }
+
+        Directory.Move(building, primary.DataDirectory);
     }
 
     public static async Task PrepareReplicaAsync(LocalPostgresServerResource replica, IServiceProvider services, CancellationToken ct)
     {
+        // The primary first: it may be re-initialising (which removes stale replicas), and a clone
+        // needs it running. WaitFor's own wait runs after this handler, so it cannot be relied on here.
         var primary = replica.Primary!;
-        if (File.Exists(Path.Combine(replica.DataDirectory, "PG_VERSION")))
+        await services.GetRequiredService<ResourceNotificationService>().WaitForResourceHealthyAsync(primary.Name, ct);
+        var logger = services.GetRequiredService<ResourceLoggerService>().GetLogger(replica);
+        if (await WhyNotReusableAsync(replica, ct) is not { } reason)
         {
             return;
         }
 
-        // The base backup needs a running primary; WaitFor's own wait may run after this handler.
-        await services.GetRequiredService<ResourceNotificationService>().WaitForResourceHealthyAsync(primary.Name, ct);
-
+        logger.LogInformation("Cloning {Replica} from {Primary}: {Reason}", replica.Name, primary.Name, reason);
         DeleteDirectory(replica.DataDirectory);
-        await DropStaleSlotAsync(primary, replica.SlotName, ct);
-        var port = await primary.PrimaryEndpoint.Property(EndpointProperty.Port).GetValueAsync(ct);
+        var building = replica.DataDirectory + Building;
+        DeleteDirectory(building);
+        await ExecuteAsync(primary,
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active", ct, replica.SlotName);
+        var port = await primary.Endpoint.Property(EndpointProperty.Port).GetValueAsync(ct);
         await replica.Account.RunAsync(replica.Binaries.BaseBackup,
         [
-            "-D", replica.DataDirectory,
-            "-d", $"host=127.0.0.1 port={port} user={LocalPostgresServerResource.SuperUser} passfile={primary.PassFile}",
+            "-D", building,
+            "-d", $"host=127.0.0.1 port={port} user={LocalPostgresServerResource.SuperUser} passfile={LocalPostgresServerResource.Quote(primary.PassFile)}",
             "-X", "stream", "-C", "-S", replica.SlotName, "-c", "fast", "--no-password",
         ], ct);
         // Connection settings come from the command line at every start (the primary's port can
         // change between runs), so only the standby marker is written here.
-        await WriteOwnedFileAsync(replica, Path.Combine(replica.DataDirectory, "standby.signal"), "", ct);
+        await WriteOwnedFileAsync(replica, Path.Combine(building, "standby.signal"), "", ct);
+        Directory.Move(building, replica.DataDirectory);
     }
 
-    public static async Task CreateDatabasesAsync(LocalPostgresServerResource server, IServiceProvider services, CancellationToken ct)
+    /// <summary>Creates missing databases and drops the slots of replicas that are gone.</summary>
+    public static async Task OnPrimaryReadyAsync(LocalPostgresServerResource primary, IEnumerable<IResource> resources,
+        IServiceProvider services, CancellationToken ct)
     {
-        var logger = services.GetRequiredService<ResourceLoggerService>().GetLogger(server);
-        await using var connection = await OpenAsync(server, ct);
-        foreach (var database in server.Databases.Values)
+        var logger = services.GetRequiredService<ResourceLoggerService>().GetLogger(primary);
+        await using var connection = await OpenAsync(primary, ct);
+        foreach (var database in primary.Databases.Values)
         {
             await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection) { Parameters = { new() { Value = database } } };
-            if (await exists.ExecuteScalarAsync(ct) is not null)
+            if (await exists.ExecuteScalarAsync(ct) is null)
             {
-                continue;
+                await using var create = new NpgsqlCommand($"CREATE DATABASE {new NpgsqlCommandBuilder().QuoteIdentifier(database)}", connection);
+                await create.ExecuteNonQueryAsync(ct);
+                logger.LogInformation("Created database {Database}", database);
             }
-
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {new NpgsqlCommandBuilder().QuoteIdentifier(database)}", connection);
-            await create.ExecuteNonQueryAsync(ct);
-            logger.LogInformation("Created database {Database}", database);
         }
-    }
 
-    private static async Task DropStaleSlotAsync(LocalPostgresServerResource primary, string slot, CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(primary, ct);
-        await using var drop = new NpgsqlCommand(
-            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active", connection)
+        var slots = resources.OfType<LocalPostgresServerResource>().Where(r => r.Primary == primary).Select(r => r.SlotName).ToArray();
+        await using var drop = new NpgsqlCommand("""
+            SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+            WHERE NOT active AND slot_type = 'physical' AND slot_name LIKE $1 AND NOT slot_name = ANY($2)
+            """, connection)
         {
-            Parameters = { new() { Value = slot } },
+            Parameters = { new() { Value = primary.SlotName + "\\_replica%" }, new() { Value = slots } },
         };
         await drop.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>Null when the replica's data can be started as it is; else why it must be cloned again.</summary>
+    private static async Task<string?> WhyNotReusableAsync(LocalPostgresServerResource replica, CancellationToken ct)
+    {
+        var primary = replica.Primary!;
+        if (!File.Exists(Path.Combine(replica.DataDirectory, "PG_VERSION")) || !File.Exists(Path.Combine(replica.DataDirectory, "standby.signal")))
+        {
+            return "no replica data yet";
+        }
+
+        // pg_control starts with the cluster's system identifier (uint64, machine byte order).
+        var control = await File.ReadAllBytesAsync(Path.Combine(replica.DataDirectory, "global", "pg_control"), ct);
+        var replicaIdentifier = BitConverter.ToUInt64(control, 0).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var primaryIdentifier = await ScalarAsync(primary, "SELECT system_identifier::text FROM pg_control_system()", ct);
+        if (replicaIdentifier != primaryIdentifier)
+        {
+            return "its data belongs to another cluster";
+        }
+
+        var slot = await ScalarAsync(primary, "SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1", ct, replica.SlotName);
+        return slot switch
+        {
+            null => "its replication slot is gone",
+            "lost" => "the primary no longer has the WAL it needs",
+            _ => null,
+        };
+    }
+
+    private static async Task<string?> ScalarAsync(LocalPostgresServerResource server, string sql, CancellationToken ct, params object[] parameters)
+    {
+        await using var connection = await OpenAsync(server, ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var value in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        return (await command.ExecuteScalarAsync(ct))?.ToString();
+    }
+
+    private static async Task ExecuteAsync(LocalPostgresServerResource server, string sql, CancellationToken ct, params object[] parameters) =>
+        await ScalarAsync(server, sql, ct, parameters);
 
     private static async Task<NpgsqlConnection> OpenAsync(LocalPostgresServerResource server, CancellationToken ct)
     {
@@ -112,12 +171,14 @@ internal static class PostgresCluster
 
     private static async Task WriteOwnedFileAsync(LocalPostgresServerResource server, string path, string content, CancellationToken ct)
     {
-        await Local.PrivateFile.WriteAsync(path, content, ct);
+        await PrivateFile.WriteAsync(path, content, ct);
         if (server.Account.UserName is { } user)
         {
-            await Local.LocalProcess.RunAsync("chown", [$"{user}:", path], ct);
+            await LocalProcess.RunAsync("chown", [$"{user}:", path], ct);
         }
     }
+
+    private const string Building = ".building";
 
     private static void DeleteDirectory(string path)
     {

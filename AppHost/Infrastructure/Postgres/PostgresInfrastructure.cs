@@ -54,13 +54,14 @@ public static class PostgresInfrastructure
 
         return new PlatformPostgres(builder, primary, replicas,
             database => primary.AddDatabase(database),
-            primary.Resource.PrimaryEndpoint, replicas.Select(r => r.Resource.PrimaryEndpoint),
+            primary.Resource.Endpoint, replicas.Select(r => r.Resource.Endpoint),
             password.Resource, EndpointProperty.IPV4Host);
     }
 
     /// <summary>
     /// The state folder, unless the server must run as the postgres user and cannot reach it
-    /// (a checkout under /root, say): then a folder of its own under /var/tmp, keyed by the state folder.
+    /// (a checkout under /root, say): then a folder under /var/lib/platform (root's own, so no other
+    /// account can plant links there), named by the state folder's key.
     /// </summary>
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static string DataRoot(PlatformInfrastructure infrastructure)
@@ -72,6 +73,9 @@ public static class PostgresInfrastructure
             return inState;
         }
 
-        return Path.Combine("/var/tmp", $"platform-postgres-{infrastructure.StateKey}");
+        Directory.CreateDirectory("/var/lib/platform");
+        File.SetUnixFileMode("/var/lib/platform", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        return Path.Combine("/var/lib/platform", $"postgres-{infrastructure.StateKey}");
     }
 }

@@ -23,15 +23,19 @@ public static class PostgresReplicaContainer
           gosu postgres pg_basebackup -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U postgres -w -D "$PGDATA" \
             -X stream -C -S "$SLOT" -c fast -R
         fi
-        exec docker-entrypoint.sh postgres -c hot_standby=on -c cluster_name="$SLOT"
+        exec docker-entrypoint.sh postgres -c hot_standby=on -c cluster_name="$SLOT" \
+          -c max_wal_senders=$MAX_WAL_SENDERS -c max_replication_slots=$MAX_WAL_SENDERS
         """;
 
     /// <summary>Lets replicas connect to the primary container for replication.</summary>
     public static IResourceBuilder<PostgresServerResource> WithStreamingReplication(this IResourceBuilder<PostgresServerResource> primary)
     {
         ArgumentNullException.ThrowIfNull(primary);
-        return primary.WithContainerFiles("/docker-entrypoint-initdb.d",
-            [new ContainerFile { Name = "10-allow-replication.sh", Contents = AllowReplication }]);
+        var senders = LocalPostgresServerResource.MaxWalSenders.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return primary
+            .WithArgs("-c", $"max_wal_senders={senders}", "-c", $"max_replication_slots={senders}")
+            .WithContainerFiles("/docker-entrypoint-initdb.d",
+                [new ContainerFile { Name = "10-allow-replication.sh", Contents = AllowReplication }]);
     }
 
     /// <summary>Adds a hot-standby replica container that streams from <paramref name="primary"/>.</summary>
@@ -60,6 +64,7 @@ public static class PostgresReplicaContainer
                 context.EnvironmentVariables["PRIMARY_PORT"] = source.Property(EndpointProperty.TargetPort);
                 context.EnvironmentVariables["PGPASSWORD"] = primary.Resource.PasswordParameter;
                 context.EnvironmentVariables["SLOT"] = name.Replace('-', '_');
+                context.EnvironmentVariables["MAX_WAL_SENDERS"] = LocalPostgresServerResource.MaxWalSenders.ToString(System.Globalization.CultureInfo.InvariantCulture);
             })
             .WithEntrypoint("bash")
             .WithArgs("-c", CloneThenRun)

@@ -70,7 +70,8 @@ public static class LocalRabbitMQBuilderExtensions
     private static IResourceBuilder<ExecutableResource> AddPortMapper(this IDistributedApplicationBuilder builder, string name, string workingDirectory)
     {
         var epmd = LocalBinary.Find("epmd", "erlang-base", ["/usr/bin/epmd"]);
-        Directory.CreateDirectory(workingDirectory);
+        // The node's database (with the user's password hash) and cookie live here: owner only.
+        Directory.CreateDirectory(workingDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var portMapper = builder.AddExecutable(name, epmd, workingDirectory)
             .WithEndpoint(name: PortMapperEndpointName, scheme: "tcp", isProxied: false)
             .WithEnvironment("ERL_EPMD_ADDRESS", "127.0.0.1");
@@ -90,18 +91,32 @@ public static class LocalRabbitMQBuilderExtensions
     {
         // One connection, reopened when it drops, so that checks do not churn connections in the broker's log.
         IConnection? connection = null;
+        var gate = new SemaphoreSlim(1, 1);
         var healthCheckKey = $"{builder.Resource.Name}_check";
         builder.ApplicationBuilder.Services.AddHealthChecks().AddRabbitMQ(async _ =>
         {
-            if (connection is { IsOpen: true })
+            await gate.WaitAsync();
+            try
             {
+                if (connection is { IsOpen: true })
+                {
+                    return connection;
+                }
+
+                if (connection is not null)
+                {
+                    await connection.DisposeAsync();
+                }
+
+                var uri = await builder.Resource.ConnectionStringExpression.GetValueAsync(default);
+                var factory = new ConnectionFactory { Uri = new Uri(uri!), RequestedConnectionTimeout = TimeSpan.FromSeconds(5), AutomaticRecoveryEnabled = false };
+                connection = await factory.CreateConnectionAsync($"{builder.Resource.Name}-health");
                 return connection;
             }
-
-            var uri = await builder.Resource.ConnectionStringExpression.GetValueAsync(default);
-            var factory = new ConnectionFactory { Uri = new Uri(uri!), RequestedConnectionTimeout = TimeSpan.FromSeconds(5), AutomaticRecoveryEnabled = false };
-            connection = await factory.CreateConnectionAsync($"{builder.Resource.Name}-health");
-            return connection;
+            finally
+            {
+                gate.Release();
+            }
         }, name: healthCheckKey);
         return builder.WithHealthCheck(healthCheckKey);
     }

@@ -41,7 +41,7 @@ public static class LocalRedisBuilderExtensions
                     bind 127.0.0.1
                     protected-mode yes
                     daemonize no
-                    dir {dataDirectory}
+                    dir "{dataDirectory.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}"
                     appendonly yes
                     save 60 1
                     requirepass {await resource.PasswordParameter.GetValueAsync(ct)}

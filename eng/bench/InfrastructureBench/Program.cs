@@ -12,7 +12,6 @@ using Platform.InfrastructureBench;
 var warmRuns = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 3;
 var loadSeconds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10;
 var stateDirectory = Directory.CreateTempSubdirectory("platform-bench-").FullName;
-File.SetUnixFileMode(stateDirectory, (UnixFileMode)0b111_101_101); // the postgres account must traverse it
 
 try
 {
