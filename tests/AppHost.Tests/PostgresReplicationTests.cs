@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Platform.AppHost.Tests;
@@ -68,6 +69,32 @@ public abstract class PostgresReplicationTests(PlatformFixture fixture)
     }
 
     [Fact]
+    public async Task The_readonly_connection_string_falls_back_to_the_primary_while_every_replica_is_stopped()
+    {
+        var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
+        string[] replicas = ["postgres-replica1", "postgres-replica2"];
+        try
+        {
+            foreach (var replica in replicas)
+            {
+                Assert.True((await commands.ExecuteCommandAsync(replica, KnownResourceCommands.StopCommand, Cancellation)).Success);
+            }
+
+            await using var reads = await OpenAsync("catalogdb-readonly");
+
+            Assert.False(await InRecoveryAsync(reads));
+        }
+        finally
+        {
+            foreach (var replica in replicas)
+            {
+                await commands.ExecuteCommandAsync(replica, KnownResourceCommands.StartCommand, Cancellation);
+                await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(replica, Cancellation);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Each_service_database_exists_on_the_primary()
     {
         foreach (var database in new[] { "identitydb", "catalogdb", "ordersdb" })
@@ -79,7 +106,8 @@ public abstract class PostgresReplicationTests(PlatformFixture fixture)
 
     private async Task<NpgsqlConnection> OpenAsync(string resource, string? database = null)
     {
-        var connectionString = await fixture.App.ConnectionStringAsync(resource, Cancellation);
+        // Fresh connections and host states: a test that stops servers must not leave others a stale pool.
+        var connectionString = $"{await fixture.App.ConnectionStringAsync(resource, Cancellation)};Pooling=false;Host Recheck Seconds=0";
         var connection = new NpgsqlConnection(database is null ? connectionString : $"{connectionString};Database={database}");
         await connection.OpenAsync(Cancellation);
         return connection;
