@@ -28,10 +28,13 @@ public static class IdentityService
             .WithEnvironment("Identity__Clients__workers__Secret", workersSecret)
             .WithIconName("DatabaseArrowUp");
 
+        // The issuer is the service's own URL unless Identity:Issuer names its public one (behind a gateway, say).
         var identity = builder.AddProject<Projects.Platform_Identity>(name);
+        var issuer = builder.Configuration["Identity:Issuer"];
         return identity
             .WithReference(database.Primary).WaitForCompletion(migrations)
-            .WithEnvironment("Identity__Issuer", identity.GetEndpoint("http"))
+            .WithEnvironment(context => context.EnvironmentVariables["Identity__Issuer"] =
+                issuer is { Length: > 0 } ? issuer : identity.GetEndpoint("http"))
             .WithEnvironment("Identity__SigningKey", signingKey)
             .WithEnvironment("Identity__EncryptionKey", encryptionKey)
             .WithHttpHealthCheck("/health");

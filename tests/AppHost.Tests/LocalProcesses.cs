@@ -6,7 +6,7 @@ namespace Platform.AppHost.Tests;
 /// <summary>What the orchestrator started for the local infrastructure, read from /proc.</summary>
 internal static class LocalProcesses
 {
-    /// <summary>The PIDs of every executable resource and of all their descendants.</summary>
+    /// <summary>The PIDs of every executable and project resource and of all their descendants.</summary>
     public static IReadOnlySet<int> Of(DistributedApplication app)
     {
         var roots = Executables(app)
@@ -105,8 +105,9 @@ internal static class LocalProcesses
         }
     }
 
+    // Executables and projects (the services) alike report their PID.
     private static IEnumerable<string> Executables(DistributedApplication app) =>
-        app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ExecutableResource>().Select(r => r.Name);
+        app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Select(r => r.Name);
 
     private static IEnumerable<(int Id, int ParentId)> AllProcesses()
     {

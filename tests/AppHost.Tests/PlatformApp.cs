@@ -15,15 +15,15 @@ internal static class PlatformApp
     /// <summary>A fresh state folder (0700: the AppHost itself must make it reachable for the postgres account).</summary>
     public static string NewStateDirectory() => Directory.CreateTempSubdirectory("platform-test-").FullName;
 
-    public static Task<DistributedApplication> StartLocalAsync(string stateDirectory, CancellationToken cancellationToken) =>
-        StartAsync("local", stateDirectory, cancellationToken);
+    public static Task<DistributedApplication> StartLocalAsync(string stateDirectory, CancellationToken cancellationToken, params string[] args) =>
+        StartAsync("local", stateDirectory, cancellationToken, args);
 
-    public static async Task<DistributedApplication> StartAsync(string mode, string stateDirectory, CancellationToken cancellationToken)
+    public static async Task<DistributedApplication> StartAsync(string mode, string stateDirectory, CancellationToken cancellationToken, params string[] args)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Platform_AppHost>(
-            [$"--Infrastructure:Mode={mode}", $"--Infrastructure:StateDirectory={stateDirectory}"], timeout.Token);
+            [$"--Infrastructure:Mode={mode}", $"--Infrastructure:StateDirectory={stateDirectory}", .. args], timeout.Token);
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Aspire.Hosting", LogLevel.Warning)

@@ -1,7 +1,10 @@
 using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.TestHost;
 using System.Text;
 using Npgsql;
 using RabbitMQ.Client;
+using Platform.AppHost.Tests.Identity;
 using StackExchange.Redis;
 
 namespace Platform.AppHost.Tests;
@@ -31,20 +34,32 @@ public sealed class RestartFixture : IAsyncLifetime
 
     public DistributedApplication SecondRun { get; private set; } = null!;
 
+    /// <summary>Tokens the identity service issued in the first run.</summary>
+    public TokenResponse UserToken { get; private set; } = null!;
+
+    public TokenResponse MachineToken { get; private set; } = null!;
+
     /// <summary>A file planted in each replica's data folder; still there if the replica was reused, not cloned again.</summary>
     public static string Sentinel(string stateDirectory, string replica) =>
         Path.Combine(stateDirectory, "postgres", replica, "platform-test-sentinel");
 
+    // Test runs give services new ports at every start; a fixed public issuer (as behind a gateway)
+    // keeps the identity service's tokens meaningful across the restart, as its stable URL does in a real run.
+    private static readonly string[] StablePorts = ["--Identity:Issuer=http://identity.platform.test/"];
+
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
-        var firstRun = await PlatformApp.StartLocalAsync(StateDirectory, ct);
+        var firstRun = await PlatformApp.StartLocalAsync(StateDirectory, ct, StablePorts);
         IReadOnlyList<int> ports;
         // A client still connected when the platform stops (as a service's pooled connection would be).
         var lingering = new NpgsqlConnection($"{await firstRun.ConnectionStringAsync("catalogdb", ct)};Pooling=false");
         try
         {
             await WriteAsync(firstRun, ct);
+            var identity = new IdentityClient(firstRun);
+            UserToken = await identity.LogInAsync(IdentityClient.Customer, await identity.SecretAsync("identity-demo-password", ct), "openid users", ct);
+            MachineToken = await identity.WorkersTokenAsync("catalog", ct);
             FirstPrimaryPort = firstRun.GetEndpoint("postgres", "tcp").Port;
             foreach (var replica in new[] { "postgres-replica1", "postgres-replica2" })
             {
@@ -67,7 +82,7 @@ public sealed class RestartFixture : IAsyncLifetime
 
         PortsStillListening = [.. ports.Where(LocalProcesses.IsListening)];
         PrimaryStateAfterStop = await ClusterStateAsync(Path.Combine(StateDirectory, "postgres", "postgres"), ct);
-        SecondRun = await PlatformApp.StartLocalAsync(StateDirectory, ct);
+        SecondRun = await PlatformApp.StartLocalAsync(StateDirectory, ct, StablePorts);
     }
 
     public async ValueTask DisposeAsync()
@@ -176,6 +191,22 @@ public sealed class RestartTests(RestartFixture fixture) : IClassFixture<Restart
         await using var read = new NpgsqlCommand("SELECT marker FROM restart_probe", connection);
 
         Assert.Equal(fixture.Marker, await read.ExecuteScalarAsync(Cancellation));
+    }
+
+    [Fact]
+    public async Task Tokens_issued_before_a_restart_stay_valid_after_it()
+    {
+        var identity = new IdentityClient(fixture.SecondRun);
+
+        // The restarted identity service accepts its earlier user token; an API (fresh key download) the machine token.
+        using var me = await identity.GetAsync("/users/me", fixture.UserToken.AccessToken, Cancellation);
+        await using var api = await ProtectedApi.StartAsync(identity.BaseAddress, Cancellation);
+        using var client = api.GetTestClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/items") { Headers = { Authorization = new("Bearer", fixture.MachineToken.AccessToken) } };
+        using var items = await client.SendAsync(request, Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, items.StatusCode);
     }
 
     [Fact]

@@ -1,0 +1,169 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Platform.AppHost.Tests.Identity;
+
+[Collection(LocalInfrastructureCollection.Name)]
+public sealed class LocalIdentityTests(LocalInfrastructureFixture fixture) : IdentityTests(fixture);
+
+[Collection(ContainerInfrastructureCollection.Name)]
+public sealed class ContainerIdentityTests(ContainerInfrastructureFixture fixture) : IdentityTests(fixture);
+
+public abstract class IdentityTests(PlatformFixture fixture)
+{
+    private const string StrongPassword = "Correct-Horse-42";
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    private IdentityClient Identity => new(fixture.App);
+
+    [Fact]
+    public async Task Discovery_and_signing_keys_are_published()
+    {
+        using var http = Identity.Http();
+
+        var discovery = await http.GetFromJsonAsync<JsonObject>(new Uri("/.well-known/openid-configuration", UriKind.Relative), Cancellation);
+        var keys = await http.GetFromJsonAsync<JsonObject>(new Uri((string)discovery!["jwks_uri"]!), Cancellation);
+
+        Assert.Equal(["authorization_code", "client_credentials", "refresh_token"], discovery["grant_types_supported"]!.AsArray().Select(g => (string)g!).Order());
+        Assert.Contains("S256", discovery["code_challenge_methods_supported"]!.AsArray().Select(m => (string)m!));
+        var key = Assert.Single(keys!["keys"]!.AsArray());
+        Assert.Equal("RSA", (string)key!["kty"]!);
+        Assert.Null(key["d"]); // the public half only
+    }
+
+    [Fact]
+    public async Task Client_credentials_give_a_token_for_the_audiences_of_the_requested_scopes()
+    {
+        var token = await Identity.WorkersTokenAsync("catalog orders", Cancellation);
+
+        var jwt = new JsonWebToken(token.AccessToken);
+        Assert.Equal("at+jwt", jwt.Typ);
+        Assert.Equal(["catalog", "orders"], jwt.Audiences.Order());
+        Assert.Equal("workers", jwt.Subject);
+        Assert.Equal("catalog orders", jwt.GetClaim("scope").Value);
+    }
+
+    [Fact]
+    public async Task Client_credentials_with_a_wrong_secret_are_refused()
+    {
+        using var response = await Identity.ClientCredentialsAsync("not-the-secret", "catalog", Cancellation);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("invalid_client", (string)(await response.Content.ReadFromJsonAsync<JsonObject>(Cancellation))!["error"]!);
+    }
+
+    [Fact]
+    public async Task A_client_cannot_get_a_scope_it_was_not_granted()
+    {
+        using var response = await Identity.ClientCredentialsAsync(await Identity.SecretAsync("identity-workers-secret", Cancellation), "catalog.admin", Cancellation);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = (await response.Content.ReadFromJsonAsync<JsonObject>(Cancellation))!;
+        Assert.Null(error["access_token"]);
+        Assert.Contains("scope", (string)error["error_description"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_authorization_code_flow_with_PKCE_signs_a_user_in_and_refresh_renews_the_tokens()
+    {
+        var password = await Identity.SecretAsync("identity-demo-password", Cancellation);
+
+        var tokens = await Identity.LogInAsync(IdentityClient.Customer, password, "openid profile email roles offline_access users catalog", Cancellation);
+        using var refreshed = await Identity.RefreshAsync(tokens.RefreshToken!, Cancellation);
+
+        var access = new JsonWebToken(tokens.AccessToken);
+        Assert.Equal(["catalog", "identity"], access.Audiences.Order());
+        Assert.Equal(IdentityClient.Customer, access.GetClaim("email").Value);
+        Assert.Equal(["customer"], access.Claims.Where(c => c.Type == "role").Select(c => c.Value));
+        Assert.Equal(IdentityClient.Customer, new JsonWebToken(tokens.IdToken!).GetClaim("email").Value);
+        refreshed.EnsureSuccessStatusCode();
+        var renewed = (await refreshed.Content.ReadFromJsonAsync<TokenResponse>(Cancellation))!;
+        Assert.NotEqual(tokens.AccessToken, renewed.AccessToken);
+        Assert.Equal(HttpStatusCode.OK, (await Identity.GetAsync("/users/me", renewed.AccessToken, Cancellation)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_user_reads_their_own_account()
+    {
+        var password = await Identity.SecretAsync("identity-demo-password", Cancellation);
+        var tokens = await Identity.LogInAsync(IdentityClient.Customer, password, "openid users", Cancellation);
+
+        using var me = await Identity.GetAsync("/users/me", tokens.AccessToken, Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        Assert.Equal(IdentityClient.Customer, (string)(await me.Content.ReadFromJsonAsync<JsonObject>(Cancellation))!["email"]!);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Identity.GetAsync("/users/me", null, Cancellation)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Only_admins_list_users()
+    {
+        var password = await Identity.SecretAsync("identity-demo-password", Cancellation);
+        var customer = await Identity.LogInAsync(IdentityClient.Customer, password, "openid users", Cancellation);
+        var admin = await Identity.LogInAsync(IdentityClient.Admin, password, "openid users", Cancellation);
+
+        using var forCustomer = await Identity.GetAsync("/users", customer.AccessToken, Cancellation);
+        using var forAdmin = await Identity.GetAsync("/users?pageSize=100", admin.AccessToken, Cancellation);
+
+        Assert.Equal(HttpStatusCode.Forbidden, forCustomer.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, forAdmin.StatusCode);
+        var emails = (await forAdmin.Content.ReadFromJsonAsync<JsonObject>(Cancellation))!["items"]!.AsArray().Select(u => (string)u!["email"]!);
+        Assert.Contains(IdentityClient.Admin, emails);
+        Assert.Contains(IdentityClient.Customer, emails);
+    }
+
+    [Fact]
+    public async Task Registration_rejects_a_weak_password_with_a_problem_and_writes_nothing()
+    {
+        var email = $"weak-{Guid.NewGuid():N}@platform.test";
+
+        using var weak = await Identity.RegisterAsync(email, "short", Cancellation);
+        using var strong = await Identity.RegisterAsync(email, StrongPassword, Cancellation);
+
+        Assert.Equal(HttpStatusCode.BadRequest, weak.StatusCode);
+        Assert.Equal("application/problem+json", weak.Content.Headers.ContentType?.MediaType);
+        var problem = (await weak.Content.ReadFromJsonAsync<JsonObject>(Cancellation))!;
+        Assert.NotEmpty(problem["errors"]!["password"]!.AsArray());
+        // Nothing was written: the same e-mail registers fine afterwards.
+        Assert.Equal(HttpStatusCode.Created, strong.StatusCode);
+    }
+
+    [Fact]
+    public async Task Registration_rejects_a_taken_email_with_409_and_a_bad_email_with_400()
+    {
+        var email = $"taken-{Guid.NewGuid():N}@platform.test";
+        using var first = await Identity.RegisterAsync(email, StrongPassword, Cancellation);
+
+        using var again = await Identity.RegisterAsync(email, StrongPassword, Cancellation);
+        using var bad = await Identity.RegisterAsync("not-an-email", StrongPassword, Cancellation);
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal("application/problem+json", again.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.NotEmpty((await bad.Content.ReadFromJsonAsync<JsonObject>(Cancellation))!["errors"]!["email"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task An_account_locks_after_five_wrong_passwords()
+    {
+        var email = $"lock-{Guid.NewGuid():N}@platform.test";
+        (await Identity.RegisterAsync(email, StrongPassword, Cancellation)).EnsureSuccessStatusCode();
+        using var browser = Identity.Browser();
+        var loginPage = new Uri("/account/login", UriKind.Relative);
+
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            using var wrong = await Identity.SubmitLoginAsync(browser, loginPage, email, "Wrong-password-1", Cancellation);
+            Assert.NotEqual(HttpStatusCode.Redirect, wrong.StatusCode);
+        }
+
+        using var right = await Identity.SubmitLoginAsync(browser, loginPage, email, StrongPassword, Cancellation);
+
+        Assert.Equal(HttpStatusCode.Locked, right.StatusCode);
+        Assert.Contains("locked", await right.Content.ReadAsStringAsync(Cancellation), StringComparison.Ordinal);
+    }
+}
