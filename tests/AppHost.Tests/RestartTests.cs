@@ -209,6 +209,25 @@ public sealed class RestartTests(RestartFixture fixture) : IClassFixture<Restart
         Assert.Equal(HttpStatusCode.OK, items.StatusCode);
     }
 
+    // Here rather than with the other identity tests: it uses up the address's attempts for a minute,
+    // and this fixture's second run is an identity service that no other login test needs.
+    [Fact]
+    public async Task Login_and_registration_attempts_are_rate_limited_per_client_address()
+    {
+        var identity = new IdentityClient(fixture.SecondRun);
+        var statuses = new List<HttpStatusCode>();
+
+        for (var attempt = 0; attempt < 40 && !statuses.Contains(HttpStatusCode.TooManyRequests); attempt++)
+        {
+            using var response = await identity.RegisterAsync($"limit-{attempt}@platform.test", "weak", Cancellation);
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+        Assert.True(statuses.Count > 20, $"limited after {statuses.Count} attempts");
+        Assert.All(statuses[..^1], status => Assert.Equal(HttpStatusCode.BadRequest, status));
+    }
+
     [Fact]
     public async Task Redis_values_survive_a_restart()
     {
