@@ -9,15 +9,20 @@ namespace Platform.Identity.Connect;
 /// <summary>What goes into the tokens OpenIddict issues: claims, granted scopes, audiences.</summary>
 internal static class TokenClaims
 {
+    /// <summary>Scopes a user is granted only with a role: a client may ask for them on anyone's behalf.</summary>
+    private static readonly Dictionary<string, string> RoleOnlyScopes = new(StringComparer.Ordinal) { ["catalog.admin"] = "admin" };
+
     public static async Task<ClaimsPrincipal> ForUserAsync(IdentityUser user, UserManager<IdentityUser> users,
         IEnumerable<string> scopes, IOpenIddictScopeManager scopeManager, CancellationToken ct)
     {
+        var roles = await users.GetRolesAsync(user);
         var identity = NewIdentity();
         identity.SetClaim(Claims.Subject, user.Id)
                 .SetClaim(Claims.Name, user.UserName)
                 .SetClaim(Claims.Email, user.Email)
-                .SetClaims(Claims.Role, [.. await users.GetRolesAsync(user)]);
-        return await GrantAsync(identity, scopes, scopeManager, ct);
+                .SetClaims(Claims.Role, [.. roles]);
+        var granted = scopes.Where(scope => !RoleOnlyScopes.TryGetValue(scope, out var role) || roles.Contains(role));
+        return await GrantAsync(identity, granted, scopeManager, ct);
     }
 
     public static Task<ClaimsPrincipal> ForClientAsync(string clientId, string? displayName,
@@ -32,9 +37,11 @@ internal static class TokenClaims
     public static async Task<ClaimsPrincipal> RefreshAsync(ClaimsPrincipal principal, IdentityUser user, UserManager<IdentityUser> users)
     {
         var identity = (ClaimsIdentity)principal.Identity!;
+        var roles = await users.GetRolesAsync(user);
         identity.SetClaim(Claims.Name, user.UserName)
                 .SetClaim(Claims.Email, user.Email)
-                .SetClaims(Claims.Role, [.. await users.GetRolesAsync(user)]);
+                .SetClaims(Claims.Role, [.. roles]);
+        identity.SetScopes(identity.GetScopes().Where(scope => !RoleOnlyScopes.TryGetValue(scope, out var role) || roles.Contains(role)));
         identity.SetDestinations(Destinations);
         return principal;
     }

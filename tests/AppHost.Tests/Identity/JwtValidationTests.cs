@@ -34,6 +34,20 @@ public abstract class JwtValidationTests(PlatformFixture fixture)
     }
 
     [Fact]
+    public async Task Role_and_admin_scope_protected_endpoints_open_for_admins_only()
+    {
+        var password = await Identity().SecretAsync("identity-demo-password", Cancellation);
+        var admin = await Identity().LogInAsync(IdentityClient.Admin, password, "openid catalog catalog.admin", Cancellation);
+        // The customer asks for the admin scope too; it is granted with the admin role only.
+        var customer = await Identity().LogInAsync(IdentityClient.Customer, password, "openid catalog catalog.admin", Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, await CallAsync("/staff", admin.AccessToken));
+        Assert.Equal(HttpStatusCode.OK, await CallAsync("/admin", admin.AccessToken));
+        Assert.Equal(HttpStatusCode.Forbidden, await CallAsync("/staff", customer.AccessToken));
+        Assert.Equal(HttpStatusCode.Forbidden, await CallAsync("/admin", customer.AccessToken));
+    }
+
+    [Fact]
     public async Task No_token_is_unauthorized()
     {
         Assert.Equal(HttpStatusCode.Unauthorized, await CallAsync("/items", null));

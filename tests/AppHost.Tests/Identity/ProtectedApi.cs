@@ -9,7 +9,7 @@ namespace Platform.AppHost.Tests.Identity;
 /// <summary>
 /// A small API that uses the ServiceDefaults JWT building block exactly as a service does, pointed
 /// at the running identity service: <c>/items</c> needs any valid token for the <c>catalog</c>
-/// audience, <c>/admin</c> also the <c>catalog.admin</c> scope.
+/// audience, <c>/admin</c> also the <c>catalog.admin</c> scope, <c>/staff</c> the <c>admin</c> role.
 /// </summary>
 internal static class ProtectedApi
 {
@@ -20,13 +20,14 @@ internal static class ProtectedApi
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration["Identity:Authority"] = authority.ToString();
         builder.AddJwtAuthentication("catalog");
-        builder.Services.AddAuthorizationBuilder().AddScopePolicy("catalog.admin");
+        builder.Services.AddAuthorizationBuilder().AddScopePolicy("catalog.admin").AddRolePolicy("admin");
 
         var app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGet("/items", () => "items");
         app.MapGet("/admin", () => "admin").RequireAuthorization(AuthenticationExtensions.ScopePolicy("catalog.admin"));
+        app.MapGet("/staff", () => "staff").RequireAuthorization(AuthenticationExtensions.RolePolicy("admin"));
         await app.StartAsync(ct);
         return app;
     }
