@@ -62,7 +62,7 @@ static async Task<(TimeSpan Elapsed, DistributedApplication App)> StartAsync(str
     var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Platform_AppHost>(
         ["--Infrastructure:Mode=local", $"--Infrastructure:StateDirectory={stateDirectory}"],
         (options, _) => options.DisableDashboard = !withDashboard);
-    builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Aspire.Hosting", LogLevel.Warning).AddFilter("Platform.AppHost.Resources", LogLevel.None)
+    builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Aspire.Hosting", LogLevel.Warning).AddFilter("Aspire.Hosting.Dcp", LogLevel.Error).AddFilter("Platform.AppHost.Resources", LogLevel.None)
         .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None)); // "not yet" during start-up is expected
     var app = await builder.BuildAsync();
     var clock = Stopwatch.StartNew();
