@@ -19,14 +19,6 @@ public static class LocalRedisBuilderExtensions
         var redis = new LocalRedisResource(name, redisServer, dataDirectory, password.Resource);
         var configFile = Path.Combine(dataDirectory, "redis.conf");
 
-        string? connectionString = null;
-        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(redis, async (_, ct) =>
-            connectionString = await redis.ConnectionStringExpression.GetValueAsync(ct));
-        var healthCheckKey = $"{name}_check";
-        builder.Services.AddHealthChecks().AddRedis(
-            _ => connectionString ?? throw new InvalidOperationException($"'{name}' has no connection string yet."),
-            name: healthCheckKey);
-
         return builder.AddResource(redis)
             .WithEndpoint(name: LocalRedisResource.PrimaryEndpointName, scheme: "tcp", isProxied: false)
             .WithArgs(context =>
@@ -46,7 +38,7 @@ public static class LocalRedisBuilderExtensions
                     save 60 1
                     requirepass {await resource.PasswordParameter.GetValueAsync(ct)}
                     """, ct))
-            .WithHealthCheck(healthCheckKey)
+            .WithConnectionHealthCheck((checks, key, connectionString) => checks.AddRedis(_ => connectionString(), name: key))
             .WithIconName("Memory");
     }
 }
