@@ -37,6 +37,7 @@ public static class IdentityService
                 issuer is { Length: > 0 } ? issuer : identity.GetEndpoint("http"))
             .WithEnvironment("Identity__SigningKey", signingKey)
             .WithEnvironment("Identity__EncryptionKey", encryptionKey)
-            .WithHttpHealthCheck("/health");
+            .WithHttpHealthCheck("/health")
+            .WithGracefulStop();
     }
 }

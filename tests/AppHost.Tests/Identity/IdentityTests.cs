@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Platform.AppHost.Tests.Identity;
@@ -165,5 +167,27 @@ public abstract class IdentityTests(PlatformFixture fixture)
 
         Assert.Equal(HttpStatusCode.Locked, right.StatusCode);
         Assert.Contains("locked", await right.Content.ReadAsStringAsync(Cancellation), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tokens_issued_before_the_identity_service_restarts_stay_valid()
+    {
+        var password = await Identity.SecretAsync("identity-demo-password", Cancellation);
+        var user = await Identity.LogInAsync(IdentityClient.Customer, password, "openid users", Cancellation);
+        var machine = await Identity.WorkersTokenAsync("catalog", Cancellation);
+        var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
+
+        var restarted = await commands.ExecuteCommandAsync("identity", KnownResourceCommands.RestartCommand, Cancellation);
+        Assert.True(restarted.Success, restarted.Message);
+        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("identity", Cancellation);
+
+        // The restarted service validates its own earlier token, and a fresh API (new key download) accepts the other.
+        using var me = await Identity.GetAsync("/users/me", user.AccessToken, Cancellation);
+        await using var api = await ProtectedApi.StartAsync(Identity.BaseAddress, Cancellation);
+        using var client = api.GetTestClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/items") { Headers = { Authorization = new("Bearer", machine.AccessToken) } };
+        using var items = await client.SendAsync(request, Cancellation);
+        Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, items.StatusCode);
     }
 }
