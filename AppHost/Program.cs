@@ -20,4 +20,13 @@ var eventBus = infrastructure.AddRabbitMQ("eventbus");  // integration events
 // Services
 var identity = builder.AddIdentityService("identity", infrastructure, identityDb);  // OpenID Connect provider
 
+var catalog = builder.AddService<Projects.Platform_Catalog>("catalog")
+    .WithDatabase(catalogDb)        // migration step first; commands on the primary, queries on the replicas
+    .WithReference(redis)           // HybridCache L2 (optional: reads fall back to the database)
+    .WithReference(identity);       // token authority
+
+var orders = builder.AddService<Projects.Platform_Orders>("orders")
+    .WithDatabase(ordersDb)
+    .WithReference(identity);
+
 builder.Build().Run();

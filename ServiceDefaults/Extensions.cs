@@ -13,7 +13,7 @@ namespace Microsoft.Extensions.Hosting;
 /// <summary>
 /// What every service gets from one <c>builder.AddServiceDefaults()</c>: OpenTelemetry logs,
 /// metrics and traces (OTLP when an endpoint is configured), health checks, service discovery
-/// and standard resilience for outgoing HTTP. <c>app.MapDefaultEndpoints()</c> maps the probes.
+/// standard resilience for outgoing HTTP, and problem details for every error. <c>app.MapDefaultEndpoints()</c> maps the probes.
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
@@ -30,6 +30,7 @@ public static class ServiceDefaultsExtensions
     {
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        builder.AddProblemDetailsDefaults();
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {

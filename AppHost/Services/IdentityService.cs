@@ -20,24 +20,18 @@ public static class IdentityService
         var workersSecret = infrastructure.AddPassword($"{name}-workers-secret");
         var demoPassword = infrastructure.AddPassword($"{name}-demo-password");
 
-        var migrations = builder.AddProject<Projects.Platform_Identity>($"{name}-migrations")
-            .WithArgs("migrate")
-            .WithReference(database.Primary).WaitFor(database.Primary)
-            .WithEnvironment("Identity__DemoPassword", demoPassword)
-            .WithEnvironment("Identity__Clients__web__Secret", webSecret)
-            .WithEnvironment("Identity__Clients__workers__Secret", workersSecret)
-            .WithIconName("DatabaseArrowUp");
-
         // The issuer is the service's own URL unless Identity:Issuer names its public one (behind a gateway, say).
-        var identity = builder.AddProject<Projects.Platform_Identity>(name);
+        var identity = builder.AddService<Projects.Platform_Identity>(name);
         var issuer = builder.Configuration["Identity:Issuer"];
         return identity
-            .WithReference(database.Primary).WaitForCompletion(migrations)
+            .WithMigrationStep(database, migrations => migrations
+                .WithEnvironment("Identity__DemoPassword", demoPassword)
+                .WithEnvironment("Identity__Clients__web__Secret", webSecret)
+                .WithEnvironment("Identity__Clients__workers__Secret", workersSecret))
+            .WithReference(database.Primary)
             .WithEnvironment(context => context.EnvironmentVariables["Identity__Issuer"] =
                 issuer is { Length: > 0 } ? issuer : identity.GetEndpoint("http"))
             .WithEnvironment("Identity__SigningKey", signingKey)
-            .WithEnvironment("Identity__EncryptionKey", encryptionKey)
-            .WithHttpHealthCheck("/health")
-            .WithGracefulStop();
+            .WithEnvironment("Identity__EncryptionKey", encryptionKey);
     }
 }

@@ -11,7 +11,6 @@ builder.AddAccounts();            // ASP.NET Core Identity: password rules, lock
 builder.AddTokenServer();         // OpenIddict: code + PKCE, client credentials, refresh, JWKS
 builder.AddLoginRateLimiting();
 builder.Services.AddRazorPages(); // the login and registration pages
-builder.Services.AddProblemDetails();
 
 var app = builder.Build();
 

@@ -29,6 +29,11 @@ internal static class PlatformApp
             .AddFilter("Aspire.Hosting", LogLevel.Warning)
             .AddFilter("Aspire.Hosting.Dcp", LogLevel.Error)
             .AddFilter("Platform.AppHost.Resources", LogLevel.Warning));
+        // PLATFORM_TEST_LOGS=catalog,orders shows those resources' whole console output (to debug a failing test).
+        foreach (var resource in (Environment.GetEnvironmentVariable("PLATFORM_TEST_LOGS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            builder.Services.AddLogging(logging => logging.AddFilter($"Platform.AppHost.Resources.{resource.Trim()}", LogLevel.Trace));
+        }
 
         var app = await builder.BuildAsync(timeout.Token);
         await app.StartAsync(timeout.Token);

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Platform.AppHost.Tests.Identity;
 
 namespace Platform.AppHost.Tests;
 
@@ -22,6 +24,19 @@ public abstract class PlatformFixture(string mode) : IAsyncLifetime
             return _app ?? throw new InvalidOperationException("The app has not started.");
         }
     }
+
+    private readonly ConcurrentDictionary<(string User, string Scope), Task<string>> _tokens = new();
+
+    /// <summary>
+    /// An access token for a demo user (authorization code + PKCE, as the web app gets it), made once per
+    /// user and scope: logging in for every test would run into the login rate limit.
+    /// </summary>
+    public Task<string> AccessTokenAsync(string user, string scope) => _tokens.GetOrAdd((user, scope), async key =>
+    {
+        var identity = new IdentityClient(App);
+        var password = await identity.SecretAsync("identity-demo-password", CancellationToken.None);
+        return (await identity.LogInAsync(key.User, password, key.Scope, CancellationToken.None)).AccessToken;
+    });
 
     /// <summary>The resources that must report healthy in this mode.</summary>
     public abstract IReadOnlyList<string> ExpectedHealthyResources { get; }
@@ -63,7 +78,7 @@ public abstract class PlatformFixture(string mode) : IAsyncLifetime
 public sealed class LocalInfrastructureFixture() : PlatformFixture("local")
 {
     public override IReadOnlyList<string> ExpectedHealthyResources { get; } =
-        ["catalogdb", "eventbus", "eventbus-epmd", "identity", "identitydb", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis"];
+        ["catalog", "catalogdb", "eventbus", "eventbus-epmd", "identity", "identitydb", "orders", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis"];
 }
 
 /// <summary>
@@ -73,7 +88,7 @@ public sealed class LocalInfrastructureFixture() : PlatformFixture("local")
 public sealed class ContainerInfrastructureFixture() : PlatformFixture("containers")
 {
     public override IReadOnlyList<string> ExpectedHealthyResources { get; } =
-        ["catalogdb", "eventbus", "identity", "identitydb", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis"];
+        ["catalog", "catalogdb", "eventbus", "identity", "identitydb", "orders", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis"];
 
     protected override string? SkipReason => Environment.GetEnvironmentVariable("PLATFORM_TEST_CONTAINERS") == "1"
         ? null

@@ -1,0 +1,47 @@
+using Platform.AppHost.Infrastructure.Postgres;
+
+namespace Platform.AppHost.Services;
+
+/// <summary>How a platform service joins the app model: probes, graceful stop, its database and its migration step.</summary>
+public static class ServiceResources
+{
+    /// <summary>A .NET service: ready when its <c>/health</c> answers; Stop and Restart work on Linux too.</summary>
+    public static IResourceBuilder<ProjectResource> AddService<TProject>(this IDistributedApplicationBuilder builder, [ResourceName] string name)
+        where TProject : IProjectMetadata, new() =>
+        builder.AddProject<TProject>(name).WithHttpHealthCheck("/health").WithGracefulStop();
+
+    /// <summary>
+    /// Gives the service its database — <c>{db}</c> on the primary for commands, <c>{db}-readonly</c> over the
+    /// replicas for queries — and a migration step that must complete before the service starts.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithDatabase(this IResourceBuilder<ProjectResource> service, PlatformDatabase database)
+    {
+        service.WithMigrationStep(database);
+        return service.WithReference(database.Primary).WithReference(database.ReadOnly);
+    }
+
+    /// <summary>
+    /// Adds <c>{service}-migrations</c>: the service's own project run with the <c>migrate</c> argument, which
+    /// applies its EF Core migrations (and, in development, seed data) and exits. The service waits for it,
+    /// so migrations run once per start of the platform, not once per service replica.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithMigrationStep(this IResourceBuilder<ProjectResource> service,
+        PlatformDatabase database, Action<IResourceBuilder<ProjectResource>>? configure = null)
+    {
+        var builder = service.ApplicationBuilder;
+        // No launch profile: the step serves nothing, so it must not take the service's port.
+        var migrations = builder.AddProject($"{service.Resource.Name}-migrations", service.Resource.GetProjectMetadata().ProjectPath,
+                options => options.ExcludeLaunchProfile = true)
+            .WithArgs("migrate")
+            .WithReference(database.Primary).WaitFor(database.Primary)
+            .WithIconName("DatabaseArrowUp");
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            migrations.WithEnvironment("DOTNET_ENVIRONMENT", builder.Environment.EnvironmentName);
+        }
+
+        configure?.Invoke(migrations);
+        service.WaitForCompletion(migrations);
+        return service;
+    }
+}

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// Every error is an RFC 9457 problem document, and bad input is a 4xx, never a 500: a query string or
+/// body that does not bind is 400 in every environment, and validation errors name fields the way the
+/// JSON does (<c>items[0].quantity</c>, not <c>Items[0].Quantity</c>).
+/// </summary>
+public static class ProblemDetailsDefaults
+{
+    public static TBuilder AddProblemDetailsDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            if (context.ProblemDetails is HttpValidationProblemDetails validation)
+            {
+                var errors = validation.Errors.ToDictionary(e => JsonPath(e.Key), e => e.Value);
+                validation.Errors.Clear();
+                foreach (var (key, messages) in errors)
+                {
+                    validation.Errors[key] = messages;
+                }
+            }
+        });
+        // Development otherwise throws on binding failures, which the exception handler would turn into a 500.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
+        return builder;
+    }
+
+    /// <summary><c>Items[0].ProductId</c> → <c>items[0].productId</c>; keys that are not member paths (header names) stay as they are.</summary>
+    public static string JsonPath(string key) => key.Contains('-', StringComparison.Ordinal)
+        ? key
+        : string.Join('.', key.Split('.').Select(JsonNamingPolicy.CamelCase.ConvertName));
+}

@@ -1,0 +1,196 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using Polly;
+using Polly.Retry;
+
+namespace Platform.Data;
+
+/// <summary>
+/// One service database on the platform's Postgres cluster: commands go to the primary through the
+/// (pooled) <typeparamref name="TContext"/>; queries go through <see cref="ReadAsync"/>, which picks a read
+/// replica that is recent enough — or the primary when none is.
+/// </summary>
+/// <remarks>
+/// A replica is recent enough when it has replayed (1) the caller's <see cref="ConsistencyToken"/>, if
+/// the caller sent one (read-your-writes), and (2) what the primary had written
+/// <see cref="ReplicaReadOptions.MaxLag"/> ago (bounded staleness). Replicas are chosen by Npgsql's
+/// multi-host data source (<c>prefer-standby</c>, load-balanced), which also skips replicas that are down.
+/// </remarks>
+public sealed class ReplicatedDatabase<TContext> where TContext : DbContext
+{
+    private readonly IServiceProvider _services;
+    private readonly ReplicaReadOptions _options;
+    private readonly TimeProvider _time;
+    private readonly DbContextOptions<TContext> _readOptions;
+    private readonly ObjectFactory<TContext> _createContext;
+    private readonly ResiliencePipeline _primaryRetry;
+    private readonly ResiliencePipeline _replicasRetry;
+    private long _latestWrite;
+
+    internal ReplicatedDatabase(NpgsqlDataSource primary, NpgsqlDataSource replicas, IServiceProvider services,
+        IOptions<ReplicaReadOptions> options, TimeProvider time)
+    {
+        Primary = primary;
+        Replicas = replicas;
+        _services = services;
+        _options = options.Value;
+        _time = time;
+        History = new PrimaryPositionHistory(time);
+        _readOptions = new DbContextOptionsBuilder<TContext>()
+            .UseNpgsql() // the connection is set per read: a replica's or the primary's
+            .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking)
+            .Options;
+        _createContext = ActivatorUtilities.CreateFactory<TContext>([typeof(DbContextOptions<TContext>)]);
+        _primaryRetry = RetryOnBrokenConnections(primary);
+        _replicasRetry = RetryOnBrokenConnections(replicas);
+    }
+
+    /// <summary>The primary (writes, and reads that no replica can serve).</summary>
+    public NpgsqlDataSource Primary { get; }
+
+    /// <summary>The replicas, then the primary: Npgsql multi-host, <c>prefer-standby</c>, load-balanced.</summary>
+    public NpgsqlDataSource Replicas { get; }
+
+    /// <summary>Recent primary positions, which bound replica lag in time.</summary>
+    public PrimaryPositionHistory History { get; }
+
+    /// <summary>The latest position this process has written (see <see cref="WrittenAsync"/>).</summary>
+    public ConsistencyToken LatestWrite => new(new NpgsqlLogSequenceNumber((ulong)Interlocked.Read(ref _latestWrite)));
+
+    /// <summary>The primary's current log position.</summary>
+    public async Task<ConsistencyToken> PrimaryPositionAsync(CancellationToken cancellationToken)
+    {
+        return await _primaryRetry.ExecuteAsync(async ct =>
+        {
+            await using var command = Primary.CreateCommand("SELECT pg_current_wal_lsn()");
+            return new ConsistencyToken((NpgsqlLogSequenceNumber)(await command.ExecuteScalarAsync(ct))!);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Call after a write has committed: returns the token a client sends back to read its write (every
+    /// commit before this call is at or before it), and remembers it as this process's latest write.
+    /// </summary>
+    public async Task<ConsistencyToken> WrittenAsync(CancellationToken cancellationToken)
+    {
+        var position = await PrimaryPositionAsync(cancellationToken);
+        var value = (long)(ulong)position.Position;
+        long seen;
+        while ((seen = Interlocked.Read(ref _latestWrite)) < value
+               && Interlocked.CompareExchange(ref _latestWrite, value, seen) != seen)
+        {
+        }
+
+        return position;
+    }
+
+    /// <summary>
+    /// Opens a read-only, no-tracking <typeparamref name="TContext"/> on a replica that has replayed at
+    /// least <paramref name="after"/> (waiting up to <see cref="ReplicaReadOptions.ReadYourWritesWait"/>
+    /// for it) and lags by no more than <see cref="ReplicaReadOptions.MaxLag"/>; otherwise on the primary.
+    /// </summary>
+    public async Task<ReadSession<TContext>> ReadAsync(ConsistencyToken? after, CancellationToken cancellationToken)
+    {
+        var token = after ?? ConsistencyToken.None;
+        var required = ConsistencyToken.Max(token, History.PositionAtLeast(_options.MaxLag));
+        var (connection, onReplica, position) = await _replicasRetry.ExecuteAsync(ct => OpenAsync(Replicas, ct), cancellationToken);
+        try
+        {
+            if (!onReplica)
+            {
+                return Session(connection, onReplica, position); // no replica reachable: the fallback host
+            }
+
+            // Read-your-writes: replication is normally milliseconds behind, so a short wait keeps the read on a replica.
+            if (position < required && required == token)
+            {
+                var deadline = _time.GetTimestamp() + (long)(_options.ReadYourWritesWait.TotalSeconds * _time.TimestampFrequency);
+                while (position < required && _time.GetTimestamp() < deadline)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(2), _time, cancellationToken);
+                    (_, position) = await ReplayedAsync(connection, cancellationToken);
+                }
+            }
+
+            if (position >= required)
+            {
+                return Session(connection, onReplica, position);
+            }
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+
+        await connection.DisposeAsync();
+        var primary = await _primaryRetry.ExecuteAsync(ct => OpenAsync(Primary, ct), cancellationToken);
+        return Session(primary.Connection, onReplica: false, primary.Position);
+    }
+
+    /// <summary>Opens a connection and asks the server where it stands — which also proves the pooled connection still works.</summary>
+    private static async ValueTask<(NpgsqlConnection Connection, bool OnReplica, ConsistencyToken Position)> OpenAsync(
+        NpgsqlDataSource source, CancellationToken cancellationToken)
+    {
+        var connection = await source.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var (onReplica, position) = await ReplayedAsync(connection, cancellationToken);
+            return (connection, onReplica, position);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// After a server restarts, its pooled connections are dead and fail on first use. Drop the idle ones and
+    /// try again, so a restart costs no request an error.
+    /// </summary>
+    private static ResiliencePipeline RetryOnBrokenConnections(NpgsqlDataSource source) => new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(e => e.IsTransient),
+            MaxRetryAttempts = 2,
+            Delay = TimeSpan.Zero,
+            OnRetry = _ =>
+            {
+                source.Clear();
+                return default;
+            },
+        })
+        .Build();
+
+    private ReadSession<TContext> Session(NpgsqlConnection connection, bool onReplica, ConsistencyToken position)
+    {
+        var db = _createContext(_services, [_readOptions]);
+        db.Database.SetDbConnection(connection, contextOwnsConnection: true);
+        return new ReadSession<TContext>(db, onReplica, position);
+    }
+
+    private static async Task<(bool OnReplica, ConsistencyToken Position)> ReplayedAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT pg_is_in_recovery(), CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END",
+            connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var position = reader.IsDBNull(1) ? NpgsqlLogSequenceNumber.Invalid : reader.GetFieldValue<NpgsqlLogSequenceNumber>(1);
+        return (reader.GetBoolean(0), new ConsistencyToken(position));
+    }
+}
+
+/// <summary>A read-only <typeparamref name="TContext"/> on the server chosen for one read; dispose it to return the connection.</summary>
+/// <param name="Db">No-tracking context on the chosen server.</param>
+/// <param name="OnReplica">Whether the server is a replica (false: the primary).</param>
+/// <param name="Position">The data is at least as recent as this position.</param>
+public sealed record ReadSession<TContext>(TContext Db, bool OnReplica, ConsistencyToken Position) : IAsyncDisposable
+    where TContext : DbContext
+{
+    public ValueTask DisposeAsync() => Db.DisposeAsync();
+}

@@ -1,0 +1,35 @@
+using Microsoft.EntityFrameworkCore;
+using Platform.Catalog.Products;
+
+namespace Platform.Catalog.Data;
+
+public sealed class CatalogDb(DbContextOptions<CatalogDb> options) : DbContext(options)
+{
+    /// <summary>The most one product can have in stock (keeps restocks far from integer overflow).</summary>
+    public const int MaxStock = 1_000_000_000;
+
+    public DbSet<Product> Products => Set<Product>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.HasPostgresExtension("pg_trgm");
+        modelBuilder.Entity<Product>(product =>
+        {
+            product.ToTable("products", table =>
+            {
+                table.HasCheckConstraint("ck_products_price", "price > 0");
+                table.HasCheckConstraint("ck_products_stock", $"stock BETWEEN 0 AND {MaxStock}");
+            });
+            product.Property(p => p.Id).HasColumnName("id");
+            product.Property(p => p.Name).HasColumnName("name").HasMaxLength(200);
+            product.Property(p => p.Description).HasColumnName("description").HasMaxLength(2000);
+            product.Property(p => p.Price).HasColumnName("price").HasPrecision(12, 2);
+            product.Property(p => p.Stock).HasColumnName("stock");
+            product.Property(p => p.Version).IsRowVersion();
+            product.HasIndex(p => p.Name, "ix_products_name");
+            product.HasIndex(p => p.Price, "ix_products_price");
+            // Substring search (ILIKE '%term%') through a trigram index instead of a full scan.
+            product.HasIndex(p => p.Name, "ix_products_name_trgm").HasMethod("gin").HasOperators("gin_trgm_ops");
+        });
+    }
+}

@@ -1,0 +1,146 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Options;
+using Platform.Catalog.Data;
+using Platform.Catalog.Hosting;
+using Platform.Data;
+using StackExchange.Redis;
+
+namespace Platform.Catalog.Products;
+
+/// <summary>A cached page of products, its ETag, and the log position its data is at least as recent as.</summary>
+public sealed record CachedPage(ProductPage Page, string ETag, ulong Position);
+
+/// <summary>A cached product (null: it does not exist), its ETag, and the log position its data is at least as recent as.</summary>
+public sealed record CachedProduct(ProductResponse? Product, string ETag, ulong Position);
+
+/// <summary>
+/// Product queries: HybridCache (in memory, then Redis) in front of the read replicas. Writes invalidate
+/// by tag. An entry older than the caller's consistency token is reloaded, so read-your-writes holds
+/// through the cache too.
+/// </summary>
+public sealed partial class ProductReads(HybridCache cache, ReplicatedDatabase<CatalogDb> database,
+    IOptions<CatalogCacheOptions> options, ILogger<ProductReads> logger)
+{
+    /// <summary>The tag on every cached product list.</summary>
+    public const string ListsTag = "product-lists";
+
+    public static string ProductTag(int id) => $"product:{id}";
+
+    private HybridCacheEntryOptions EntryOptions => new()
+    {
+        Expiration = options.Value.Expiration,
+        LocalCacheExpiration = options.Value.LocalExpiration,
+    };
+
+    public async Task<CachedPage> PageAsync(ProductQuery query, ConsistencyToken? after, CancellationToken cancellationToken)
+    {
+        if (!options.Value.Enabled)
+        {
+            return await LoadPageAsync(query, after, cancellationToken);
+        }
+
+        var search = query.Search?.Trim().ToLowerInvariant() ?? "";
+        var key = $"products:list:{query.Sort ?? "name"}:{query.Page}:{query.PageSize}:{search}";
+        var entry = await cache.GetOrCreateAsync(key, (reads: this, query, after),
+            static (state, ct) => state.reads.LoadPageAsync(state.query, state.after, ct),
+            EntryOptions, [ListsTag], cancellationToken);
+        if (after is { } token && entry.Position < (ulong)token.Position)
+        {
+            entry = await LoadPageAsync(query, after, cancellationToken);
+            await cache.SetAsync(key, entry, EntryOptions, [ListsTag], cancellationToken);
+        }
+
+        return entry;
+    }
+
+    public async Task<CachedProduct> ProductAsync(int id, ConsistencyToken? after, CancellationToken cancellationToken)
+    {
+        if (!options.Value.Enabled)
+        {
+            return await LoadProductAsync(id, after, cancellationToken);
+        }
+
+        var key = $"products:item:{id}";
+        var entry = await cache.GetOrCreateAsync(key, (reads: this, id, after),
+            static (state, ct) => state.reads.LoadProductAsync(state.id, state.after, ct),
+            EntryOptions, [ProductTag(id)], cancellationToken);
+        if (after is { } token && entry.Position < (ulong)token.Position)
+        {
+            entry = await LoadProductAsync(id, after, cancellationToken);
+            await cache.SetAsync(key, entry, EntryOptions, [ProductTag(id)], cancellationToken);
+        }
+
+        return entry;
+    }
+
+    /// <summary>
+    /// Drops every cached list and the product's own entry, here and (through Redis) in other instances.
+    /// With Redis down only this instance's memory is invalidated: the write still succeeds, and other
+    /// instances may serve their older copy until it expires.
+    /// </summary>
+    public async Task InvalidateAsync(int id, CancellationToken cancellationToken)
+    {
+        foreach (var tag in new[] { ListsTag, ProductTag(id) })
+        {
+            try
+            {
+                // One tag per call: the local invalidation of each happens before its Redis write can fail.
+                await cache.RemoveByTagAsync(tag, cancellationToken);
+            }
+            catch (RedisException e)
+            {
+                LogInvalidationNotShared(logger, tag, e.Message);
+            }
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Cache tag {Tag} was invalidated in this instance only; Redis is unavailable: {Reason}")]
+    private static partial void LogInvalidationNotShared(ILogger logger, string tag, string reason);
+
+    /// <summary>The ETag of one product: its row version.</summary>
+    public static string ETagOf(uint version) => $"\"{version}\"";
+
+    private async ValueTask<CachedPage> LoadPageAsync(ProductQuery query, ConsistencyToken? after, CancellationToken cancellationToken)
+    {
+        await using var read = await database.ReadAsync(AtLeastLatestWrite(after), cancellationToken);
+        var products = read.Db.Products.AsQueryable();
+        if (query.Search?.Trim() is { Length: > 0 } search)
+        {
+            products = products.Where(p => EF.Functions.ILike(p.Name, $"%{EscapeLike(search)}%", @"\"));
+        }
+
+        var total = await products.CountAsync(cancellationToken);
+        var ordered = query.Sort switch
+        {
+            "-name" => products.OrderByDescending(p => p.Name).ThenBy(p => p.Id),
+            "price" => products.OrderBy(p => p.Price).ThenBy(p => p.Id),
+            "-price" => products.OrderByDescending(p => p.Price).ThenBy(p => p.Id),
+            _ => products.OrderBy(p => p.Name).ThenBy(p => p.Id),
+        };
+        var items = await ordered.Skip((query.Page - 1) * query.PageSize).Take(query.PageSize)
+            .Select(p => new ProductResponse(p.Id, p.Name, p.Description, p.Price, p.Stock))
+            .ToListAsync(cancellationToken);
+        var page = new ProductPage(items, query.Page, query.PageSize, total);
+        var hash = SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(page));
+        return new CachedPage(page, $"\"{Convert.ToHexStringLower(hash.AsSpan(0, 12))}\"", (ulong)read.Position.Position);
+    }
+
+    private async ValueTask<CachedProduct> LoadProductAsync(int id, ConsistencyToken? after, CancellationToken cancellationToken)
+    {
+        await using var read = await database.ReadAsync(AtLeastLatestWrite(after), cancellationToken);
+        var product = await read.Db.Products.Where(p => p.Id == id)
+            .Select(p => new { Response = new ProductResponse(p.Id, p.Name, p.Description, p.Price, p.Stock), p.Version })
+            .FirstOrDefaultAsync(cancellationToken);
+        return new CachedProduct(product?.Response, product is null ? "" : ETagOf(product.Version), (ulong)read.Position.Position);
+    }
+
+    // A cache fill must not bring back what this process has just overwritten (and invalidated).
+    private ConsistencyToken AtLeastLatestWrite(ConsistencyToken? after) =>
+        ConsistencyToken.Max(after ?? ConsistencyToken.None, database.LatestWrite);
+
+    private static string EscapeLike(string text) =>
+        text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
+}

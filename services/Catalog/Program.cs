@@ -1,0 +1,33 @@
+using Platform.Catalog.Data;
+using Platform.Catalog.Hosting;
+using Platform.Catalog.Products;
+
+if (MigrationStep.IsRequested(args))
+{
+    // The AppHost runs this once before the service starts (catalog-migrations).
+    await MigrationStep.RunAsync<CatalogDb>(args, builder => builder.AddServiceDefaults().AddCatalogDatabase(), CatalogSeed.SeedAsync);
+    return;
+}
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddCatalogDatabase();   // catalogdb: commands on the primary, queries on the replicas
+builder.AddCatalogCache();      // HybridCache: memory, then Redis
+builder.AddJwtAuthentication("catalog");
+builder.Services.AddAuthorizationBuilder()
+    .AddScopePolicy(ProductsApi.ReadScope)
+    .AddScopePolicy(ProductsApi.AdminScope);
+builder.Services.AddValidation();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapDefaultEndpoints();
+app.MapProducts();
+
+app.Run();

@@ -1,0 +1,38 @@
+using Microsoft.EntityFrameworkCore;
+using Platform.Orders.Ordering;
+
+namespace Platform.Orders.Data;
+
+public sealed class OrdersDb(DbContextOptions<OrdersDb> options) : DbContext(options)
+{
+    public DbSet<Order> Orders => Set<Order>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Order>(order =>
+        {
+            order.ToTable("orders");
+            order.Property(o => o.Id).HasColumnName("id").ValueGeneratedNever();
+            order.Property(o => o.BuyerId).HasColumnName("buyer_id").HasMaxLength(100);
+            order.Property(o => o.Status).HasColumnName("status").HasConversion<string>().HasMaxLength(20);
+            order.Property(o => o.CreatedAt).HasColumnName("created_at");
+            order.Property(o => o.IdempotencyKey).HasColumnName("idempotency_key").HasMaxLength(100);
+            order.Property(o => o.RequestHash).HasColumnName("request_hash").HasMaxLength(64);
+            order.HasIndex(o => new { o.BuyerId, o.CreatedAt }, "ix_orders_buyer_created").IsDescending(false, true);
+            // One order per key and customer; the database settles concurrent retries.
+            order.HasIndex(o => new { o.BuyerId, o.IdempotencyKey }, "ux_orders_buyer_idempotency_key")
+                .IsUnique().HasFilter("idempotency_key IS NOT NULL");
+            order.HasMany(o => o.Lines).WithOne().HasForeignKey(l => l.OrderId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<OrderLine>(line =>
+        {
+            line.ToTable("order_lines", table => table.HasCheckConstraint("ck_order_lines_quantity", "quantity > 0"));
+            line.HasKey(l => new { l.OrderId, l.ProductId });
+            line.Property(l => l.OrderId).HasColumnName("order_id");
+            line.Property(l => l.ProductId).HasColumnName("product_id");
+            line.Property(l => l.Quantity).HasColumnName("quantity");
+            line.Property(l => l.UnitPrice).HasColumnName("unit_price").HasPrecision(12, 2);
+        });
+    }
+}

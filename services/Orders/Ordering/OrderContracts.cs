@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Platform.Orders.Ordering;
+
+public sealed record PlaceOrderRequest([Required, MinLength(1), MaxLength(50)] IReadOnlyList<OrderItemRequest> Items);
+
+public sealed record OrderItemRequest([Range(1, int.MaxValue)] int ProductId, [Range(1, 1000)] int Quantity);
+
+/// <summary>The answer to <c>POST /orders</c>: accepted, being processed in the background.</summary>
+public sealed record OrderAccepted(Guid OrderId, string Status);
+
+public sealed record OrderItemResponse(int ProductId, int Quantity, decimal? UnitPrice);
+
+public sealed record OrderResponse(Guid Id, string Status, DateTimeOffset CreatedAt, IReadOnlyList<OrderItemResponse> Items, decimal? Total);
+
+public sealed record OrderSummary(Guid Id, string Status, DateTimeOffset CreatedAt, int Quantity, decimal? Total);
+
+public sealed record OrderPage(IReadOnlyList<OrderSummary> Items, int Page, int PageSize, int Total);
+
+/// <summary>The query string of <c>GET /orders</c>.</summary>
+public sealed record OrderQuery([Range(1, 10_000)] int Page = 1, [Range(1, 100)] int PageSize = 20);

@@ -1,0 +1,173 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using Platform.Data;
+using Platform.Orders.Data;
+using static Microsoft.Extensions.Hosting.AuthenticationExtensions;
+
+namespace Platform.Orders.Ordering;
+
+/// <summary>
+/// Orders over HTTP (scope <c>orders</c>). Placing an order is a command on the primary that answers
+/// 202 at once; reading orders are queries on the replicas. A customer only ever sees their own orders:
+/// the owner is part of every query, so someone else's order is simply not found (404).
+/// </summary>
+public static class OrdersApi
+{
+    public const string Scope = "orders";
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    private const int MaxIdempotencyKeyLength = 100;
+
+    public static IEndpointRouteBuilder MapOrders(this IEndpointRouteBuilder app)
+    {
+        var orders = app.MapGroup("/orders").WithTags("Orders").RequireAuthorization(ScopePolicy(Scope));
+        orders.MapPost("/", PlaceAsync);
+        orders.MapGet("/{id:guid}", GetAsync);
+        orders.MapGet("/", ListAsync);
+        return app;
+    }
+
+    /// <summary>
+    /// Stores the order and answers 202 with its id and a Location. With an <c>Idempotency-Key</c>, a retry
+    /// returns the same order (never a second one); the same key with a different body is 422.
+    /// </summary>
+    private static async Task<Results<Accepted<OrderAccepted>, ValidationProblem, ProblemHttpResult>> PlaceAsync(
+        PlaceOrderRequest request, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
+        OrdersDb db, ReplicatedDatabase<OrdersDb> database, TimeProvider time, HttpContext http, CancellationToken ct)
+    {
+        if (Validate(request, idempotencyKey) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var buyer = Buyer(http.User);
+        var hash = RequestHash(request);
+        if (idempotencyKey is not null && await FindByKeyAsync(db, buyer, idempotencyKey, ct) is { } earlier)
+        {
+            return await ReplayAsync(earlier, hash, database, http, ct);
+        }
+
+        var order = new Order
+        {
+            Id = Guid.CreateVersion7(),
+            BuyerId = buyer,
+            Status = OrderStatus.Processing,
+            CreatedAt = time.GetUtcNow(),
+            IdempotencyKey = idempotencyKey,
+            RequestHash = hash,
+            Lines = [.. request.Items.Select(item => new OrderLine { ProductId = item.ProductId, Quantity = item.Quantity })],
+        };
+        db.Orders.Add(order);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } && idempotencyKey is not null)
+        {
+            // A concurrent retry with the same key got there first: answer with its order.
+            db.ChangeTracker.Clear();
+            return await ReplayAsync((await FindByKeyAsync(db, buyer, idempotencyKey, ct))!, hash, database, http, ct);
+        }
+
+        return await AcceptedAsync(order, database, http, ct);
+    }
+
+    private static async Task<Results<Ok<OrderResponse>, NotFound>> GetAsync(
+        Guid id, [FromHeader(Name = ConsistencyToken.HeaderName)] ConsistencyToken? after,
+        ReplicatedDatabase<OrdersDb> database, HttpContext http, CancellationToken ct)
+    {
+        var buyer = Buyer(http.User);
+        await using var read = await database.ReadAsync(after, ct);
+        var order = await read.Db.Orders.Where(o => o.Id == id && o.BuyerId == buyer)
+            .Select(o => new { o.Id, o.Status, o.CreatedAt, Lines = o.Lines.OrderBy(l => l.ProductId).ToList() })
+            .FirstOrDefaultAsync(ct);
+        if (order is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var items = order.Lines.Select(l => new OrderItemResponse(l.ProductId, l.Quantity, l.UnitPrice)).ToList();
+        var total = items.All(i => i.UnitPrice is not null) ? items.Sum(i => i.Quantity * i.UnitPrice!.Value) : (decimal?)null;
+        return TypedResults.Ok(new OrderResponse(order.Id, StatusName(order.Status), order.CreatedAt, items, total));
+    }
+
+    /// <summary>The caller's own orders, newest first.</summary>
+    private static async Task<Ok<OrderPage>> ListAsync(
+        [AsParameters] OrderQuery query, [FromHeader(Name = ConsistencyToken.HeaderName)] ConsistencyToken? after,
+        ReplicatedDatabase<OrdersDb> database, HttpContext http, CancellationToken ct)
+    {
+        var buyer = Buyer(http.User);
+        await using var read = await database.ReadAsync(after, ct);
+        var mine = read.Db.Orders.Where(o => o.BuyerId == buyer);
+        var total = await mine.CountAsync(ct);
+        var orders = await mine.OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id)
+            .Skip((query.Page - 1) * query.PageSize).Take(query.PageSize)
+            .Select(o => new
+            {
+                o.Id,
+                o.Status,
+                o.CreatedAt,
+                Quantity = o.Lines.Sum(l => l.Quantity),
+                Unpriced = o.Lines.Any(l => l.UnitPrice == null),
+                Total = o.Lines.Sum(l => l.Quantity * l.UnitPrice),
+            })
+            .ToListAsync(ct);
+        var items = orders.Select(o => new OrderSummary(o.Id, StatusName(o.Status), o.CreatedAt, o.Quantity, o.Unpriced ? null : o.Total)).ToList();
+        return TypedResults.Ok(new OrderPage(items, query.Page, query.PageSize, total));
+    }
+
+    private static async Task<Results<Accepted<OrderAccepted>, ValidationProblem, ProblemHttpResult>> ReplayAsync(
+        Order earlier, string hash, ReplicatedDatabase<OrdersDb> database, HttpContext http, CancellationToken ct)
+    {
+        if (earlier.RequestHash != hash)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key reused",
+                detail: "This Idempotency-Key was already used for a different order. Use a new key for a new order.");
+        }
+
+        http.Response.Headers["Idempotent-Replayed"] = "true";
+        return await AcceptedAsync(earlier, database, http, ct);
+    }
+
+    private static async Task<Results<Accepted<OrderAccepted>, ValidationProblem, ProblemHttpResult>> AcceptedAsync(
+        Order order, ReplicatedDatabase<OrdersDb> database, HttpContext http, CancellationToken ct)
+    {
+        http.Response.Headers[ConsistencyToken.HeaderName] = (await database.WrittenAsync(ct)).ToString();
+        return TypedResults.Accepted($"/orders/{order.Id}", new OrderAccepted(order.Id, StatusName(order.Status)));
+    }
+
+    private static Task<Order?> FindByKeyAsync(OrdersDb db, string buyer, string key, CancellationToken ct) =>
+        db.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.BuyerId == buyer && o.IdempotencyKey == key, ct);
+
+    /// <summary>What attributes cannot say: one line per product, and a well-formed idempotency key.</summary>
+    private static ValidationProblem? Validate(PlaceOrderRequest request, string? idempotencyKey)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (request.Items.GroupBy(i => i.ProductId).Any(g => g.Count() > 1))
+        {
+            errors["items"] = ["List each product once, with its total quantity."];
+        }
+
+        if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(c => c is < '!' or > '~')))
+        {
+            errors[IdempotencyKeyHeader] = [$"1 to {MaxIdempotencyKeyLength} visible ASCII characters."];
+        }
+
+        return errors.Count > 0 ? TypedResults.ValidationProblem(errors) : null;
+    }
+
+    private static string RequestHash(PlaceOrderRequest request)
+    {
+        var canonical = string.Join(';', request.Items.OrderBy(i => i.ProductId).Select(i => $"{i.ProductId}x{i.Quantity}"));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+
+    private static string Buyer(ClaimsPrincipal user) =>
+        user.FindFirstValue("sub") ?? throw new InvalidOperationException("An authenticated token always has a subject.");
+
+    private static string StatusName(OrderStatus status) => status.ToString().ToLowerInvariant();
+}

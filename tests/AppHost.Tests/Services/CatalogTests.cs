@@ -1,0 +1,213 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.AppHost.Tests.Identity;
+
+namespace Platform.AppHost.Tests.Services;
+
+[Collection(LocalInfrastructureCollection.Name)]
+public sealed class LocalCatalogTests(LocalInfrastructureFixture fixture) : CatalogTests(fixture);
+
+[Collection(ContainerInfrastructureCollection.Name)]
+public sealed class ContainerCatalogTests(ContainerInfrastructureFixture fixture) : CatalogTests(fixture);
+
+public abstract class CatalogTests(PlatformFixture fixture)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    private async Task<ServiceClient> CustomerAsync() =>
+        new(fixture.App, "catalog", await fixture.AccessTokenAsync(IdentityClient.Customer, "catalog"));
+
+    private async Task<ServiceClient> AdminAsync() =>
+        new(fixture.App, "catalog", await fixture.AccessTokenAsync(IdentityClient.Admin, "catalog catalog.admin"));
+
+    [Fact]
+    public async Task Customers_page_through_the_demo_products_sorted_and_searched()
+    {
+        using var catalog = await CustomerAsync();
+
+        var first = await catalog.GetJsonAsync<ProductPage>("/products?pageSize=5&sort=-price");
+        var second = await catalog.GetJsonAsync<ProductPage>("/products?pageSize=5&sort=-price&page=2");
+        var mugs = await catalog.GetJsonAsync<ProductPage>("/products?search=mUG&pageSize=100");
+
+        Assert.True(first.Total >= 48); // the development seed
+        Assert.Equal(5, first.Items.Count);
+        Assert.Equal(first.Items.OrderByDescending(p => p.Price).Select(p => p.Id), first.Items.Select(p => p.Id));
+        Assert.True(first.Items[^1].Price >= second.Items[0].Price);
+        Assert.Empty(first.Items.Select(p => p.Id).Intersect(second.Items.Select(p => p.Id)));
+        Assert.NotEmpty(mugs.Items);
+        Assert.All(mugs.Items, p => Assert.Contains("mug", p.Name, StringComparison.OrdinalIgnoreCase));
+        Assert.Equal(mugs.Total, mugs.Items.Count);
+    }
+
+    [Fact]
+    public async Task A_product_list_is_not_sent_again_while_the_clients_ETag_is_current()
+    {
+        using var catalog = await CustomerAsync();
+        using var first = await catalog.GetAsync("/products?sort=price");
+        var etag = first.Headers.ETag!.ToString();
+
+        using var again = await catalog.GetAsync("/products?sort=price", ifNoneMatch: etag);
+        using var otherPage = await catalog.GetAsync("/products?sort=price&page=2", ifNoneMatch: etag);
+
+        Assert.Equal(HttpStatusCode.NotModified, again.StatusCode);
+        Assert.Equal(etag, again.Headers.ETag!.ToString());
+        Assert.Equal(HttpStatusCode.OK, otherPage.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_admin_creates_updates_and_restocks_a_product_and_reads_each_change_at_once()
+    {
+        using var admin = await AdminAsync();
+        var name = $"Test lamp {Guid.NewGuid():N}";
+
+        using var created = await admin.SendJsonAsync(HttpMethod.Post, "/products", new { name, description = "bright", price = 12.5m, stock = 3 });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var product = (await created.Content.ReadFromJsonAsync<Product>(Cancellation))!;
+        Assert.Equal($"/products/{product.Id}", created.Headers.Location!.ToString());
+        Assert.Equal(product, await admin.GetJsonAsync<Product>(created.Headers.Location.ToString(), created.ConsistencyToken()));
+
+        using var updated = await admin.SendJsonAsync(HttpMethod.Put, $"/products/{product.Id}", new { name, description = "brighter", price = 14m });
+        Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+        using var restocked = await admin.SendJsonAsync(HttpMethod.Post, $"/products/{product.Id}/restock", new { quantity = 7 });
+        Assert.Equal(10, (await restocked.Content.ReadFromJsonAsync<StockLevel>(Cancellation))!.Stock);
+
+        Assert.Equal(product with { Description = "brighter", Price = 14m, Stock = 10 },
+            await admin.GetJsonAsync<Product>($"/products/{product.Id}", restocked.ConsistencyToken()));
+    }
+
+    [Fact]
+    public async Task An_update_invalidates_the_cached_lists_and_product()
+    {
+        using var admin = await AdminAsync();
+        using var customer = await CustomerAsync();
+        var name = $"Cached kite {Guid.NewGuid():N}";
+        using var created = await admin.SendJsonAsync(HttpMethod.Post, "/products", new { name, price = 5m, stock = 1 });
+        var id = (await created.Content.ReadFromJsonAsync<Product>(Cancellation))!.Id;
+        var search = $"/products?search={name}";
+        using var before = await customer.GetAsync(search, created.ConsistencyToken());
+        var etag = before.Headers.ETag!.ToString();
+        Assert.Equal(5m, (await customer.GetJsonAsync<Product>($"/products/{id}")).Price);
+        using var cached = await customer.GetAsync(search, ifNoneMatch: etag);
+        Assert.Equal(HttpStatusCode.NotModified, cached.StatusCode);
+
+        using var updated = await admin.SendJsonAsync(HttpMethod.Put, $"/products/{id}", new { name, price = 6m });
+        Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+
+        // No consistency token: the next reads still see the change, because the update dropped the cached entries.
+        using var after = await customer.GetAsync(search, ifNoneMatch: etag);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.NotEqual(etag, after.Headers.ETag!.ToString());
+        Assert.Equal(6m, (await after.Content.ReadFromJsonAsync<ProductPage>(Cancellation))!.Items.Single().Price);
+        Assert.Equal(6m, (await customer.GetJsonAsync<Product>($"/products/{id}")).Price);
+    }
+
+    [Fact]
+    public async Task An_update_with_a_stale_ETag_is_refused_with_412()
+    {
+        using var admin = await AdminAsync();
+        var name = $"Contested chair {Guid.NewGuid():N}";
+        using var created = await admin.SendJsonAsync(HttpMethod.Post, "/products", new { name, price = 40m, stock = 1 });
+        var staleETag = created.Headers.ETag!.ToString();
+        var id = (await created.Content.ReadFromJsonAsync<Product>(Cancellation))!.Id;
+        using var first = await admin.SendJsonAsync(HttpMethod.Put, $"/products/{id}", new { name, price = 41m }, ("If-Match", staleETag));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+
+        using var second = await admin.SendJsonAsync(HttpMethod.Put, $"/products/{id}", new { name, price = 1m }, ("If-Match", staleETag));
+
+        Assert.Equal(HttpStatusCode.PreconditionFailed, second.StatusCode);
+        Assert.Equal(41m, (await admin.GetJsonAsync<Product>($"/products/{id}", first.ConsistencyToken())).Price);
+    }
+
+    [Fact]
+    public async Task Invalid_products_are_a_400_problem_naming_the_fields_and_write_nothing()
+    {
+        using var admin = await AdminAsync();
+        var name = $"Invalid {Guid.NewGuid():N}";
+
+        using var response = await admin.SendJsonAsync(HttpMethod.Post, "/products", new { name, price = -1m, stock = 2_000_000 });
+        using var blank = await admin.SendJsonAsync(HttpMethod.Post, "/products", new { name = "  ", price = 1m, stock = 1 });
+        using var fractions = await admin.SendJsonAsync(HttpMethod.Post, "/products", new { name, price = 1.001m, stock = 1 });
+        using var malformed = await admin.SendJsonAsync(HttpMethod.Post, "/products", "not an object");
+
+        var problem = await ProblemAsync(response);
+        Assert.Equal(["price", "stock"], problem.Errors!.Keys.Order());
+        Assert.Equal(["name"], (await ProblemAsync(blank)).Errors!.Keys);
+        Assert.Equal(["price"], (await ProblemAsync(fractions)).Errors!.Keys);
+        Assert.Equal(400, (await ProblemAsync(malformed)).Status);
+        Assert.Equal(0L, await Databases.ScalarAsync<long>(fixture.App, "catalogdb", "SELECT count(*) FROM products WHERE name = $1", name));
+    }
+
+    [Theory]
+    [InlineData("/products?pageSize=0", "pageSize")]
+    [InlineData("/products?page=0", "page")]
+    [InlineData("/products?sort=colour", "sort")]
+    [InlineData("/products?page=abc", null)]
+    public async Task Invalid_queries_are_a_400_problem(string path, string? field)
+    {
+        using var catalog = await CustomerAsync();
+        using var response = await catalog.GetAsync(path);
+
+        var problem = await ProblemAsync(response);
+        if (field is not null)
+        {
+            Assert.Equal([field], problem.Errors!.Keys);
+        }
+    }
+
+    [Fact]
+    public async Task A_bad_consistency_token_is_a_400_problem()
+    {
+        using var catalog = await CustomerAsync();
+        using var response = await catalog.GetAsync("/products", consistencyToken: "not-a-position");
+
+        Assert.Equal(400, (await ProblemAsync(response)).Status);
+    }
+
+    [Fact]
+    public async Task Customers_cannot_change_the_catalog_and_strangers_cannot_read_it()
+    {
+        using var customer = await CustomerAsync();
+        using var stranger = new ServiceClient(fixture.App, "catalog", accessToken: null);
+
+        using var create = await customer.SendJsonAsync(HttpMethod.Post, "/products", new { name = "Sneaky", price = 1m, stock = 1 });
+        using var read = await stranger.GetAsync("/products");
+
+        Assert.Equal(HttpStatusCode.Forbidden, create.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, read.StatusCode);
+    }
+
+    [Fact]
+    public async Task Reads_and_writes_keep_working_while_Redis_is_down()
+    {
+        using var admin = await AdminAsync();
+        var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
+        Assert.True((await commands.ExecuteCommandAsync("redis", KnownResourceCommands.StopCommand, Cancellation)).Success);
+        try
+        {
+            var name = $"Offline umbrella {Guid.NewGuid():N}";
+            var uncached = await admin.GetJsonAsync<ProductPage>($"/products?search={name}");
+            using var created = await admin.SendJsonAsync(HttpMethod.Post, "/products", new { name, price = 9m, stock = 1 });
+            var found = await admin.GetJsonAsync<ProductPage>($"/products?search={name}", created.ConsistencyToken());
+
+            Assert.Equal(0, uncached.Total);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            Assert.Equal(name, found.Items.Single().Name);
+        }
+        finally
+        {
+            await commands.ExecuteCommandAsync("redis", KnownResourceCommands.StartCommand, Cancellation);
+            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("redis", Cancellation);
+        }
+
+        // Back to normal once Redis is back.
+        Assert.NotEmpty((await admin.GetJsonAsync<ProductPage>("/products?sort=-name")).Items);
+    }
+
+    private static async Task<Problem> ProblemAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return (await response.Content.ReadFromJsonAsync<Problem>(Cancellation))!;
+    }
+}

@@ -1,0 +1,78 @@
+using Npgsql;
+
+namespace Platform.AppHost.Tests.Services;
+
+/// <summary>Direct access to the platform's Postgres servers, to check what a request did (or did not) write.</summary>
+internal static class Databases
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    public static string[] Replicas { get; } = ["postgres-replica1", "postgres-replica2"];
+
+    /// <summary>A fresh, unpooled connection to a database resource (or a server resource plus a database name).</summary>
+    public static async Task<NpgsqlConnection> OpenAsync(DistributedApplication app, string resource, string? database = null)
+    {
+        var connectionString = $"{await app.ConnectionStringAsync(resource, Cancellation)};Pooling=false;Host Recheck Seconds=0";
+        var connection = new NpgsqlConnection(database is null ? connectionString : $"{connectionString};Database={database}");
+        await connection.OpenAsync(Cancellation);
+        return connection;
+    }
+
+    /// <summary>A scalar from the primary: the truth, whatever the replicas have replayed.</summary>
+    public static async Task<T> ScalarAsync<T>(DistributedApplication app, string database, string sql, params object[] parameters)
+    {
+        await using var connection = await OpenAsync(app, database);
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        return (T)(await command.ExecuteScalarAsync(Cancellation))!;
+    }
+}
+
+/// <summary>
+/// Stops WAL replay on every replica (<c>pg_wal_replay_pause</c>): they keep serving reads, frozen at the
+/// moment of the pause, which is what a lagging replica looks like. Disposing resumes replay.
+/// </summary>
+internal sealed class PausedReplicas : IAsyncDisposable
+{
+    private readonly List<NpgsqlConnection> _connections;
+
+    private PausedReplicas(List<NpgsqlConnection> connections) => _connections = connections;
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    public static async Task<PausedReplicas> PauseAsync(DistributedApplication app, string database)
+    {
+        var connections = new List<NpgsqlConnection>();
+        foreach (var replica in Databases.Replicas)
+        {
+            var connection = await Databases.OpenAsync(app, replica, database);
+            connections.Add(connection);
+            await ExecuteAsync(connection, "SELECT pg_wal_replay_pause()");
+            while (await ExecuteAsync(connection, "SELECT pg_get_wal_replay_pause_state()") as string != "paused")
+            {
+                await Task.Delay(10, Cancellation);
+            }
+        }
+
+        return new PausedReplicas(connections);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var connection in _connections)
+        {
+            await ExecuteAsync(connection, "SELECT pg_wal_replay_resume()");
+            await connection.DisposeAsync();
+        }
+    }
+
+    private static async Task<object?> ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync(CancellationToken.None);
+    }
+}

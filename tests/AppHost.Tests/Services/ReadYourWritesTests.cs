@@ -1,0 +1,130 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Platform.AppHost.Tests.Identity;
+using Platform.Data;
+
+namespace Platform.AppHost.Tests.Services;
+
+[Collection(LocalInfrastructureCollection.Name)]
+public sealed class LocalReadYourWritesTests(LocalInfrastructureFixture fixture) : ReadYourWritesTests(fixture);
+
+[Collection(ContainerInfrastructureCollection.Name)]
+public sealed class ContainerReadYourWritesTests(ContainerInfrastructureFixture fixture) : ReadYourWritesTests(fixture);
+
+/// <summary>
+/// Replication is made to lag on purpose (replay paused on every replica); a client that sends back its
+/// consistency token must still see its write, and one that does not gets the replica's older view.
+/// </summary>
+public abstract class ReadYourWritesTests(PlatformFixture fixture)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_customer_sees_the_order_just_placed_while_the_replicas_lag()
+    {
+        using var orders = new ServiceClient(fixture.App, "orders", await fixture.AccessTokenAsync(IdentityClient.Customer, "orders"));
+        await using (await PausedReplicas.PauseAsync(fixture.App, "ordersdb"))
+        {
+            using var placed = await orders.SendJsonAsync(HttpMethod.Post, "/orders", new { items = new[] { new { productId = 2, quantity = 1 } } });
+            var location = placed.Headers.Location!.ToString();
+
+            using var withoutToken = await orders.GetAsync(location);
+            using var withToken = await orders.GetAsync(location, placed.ConsistencyToken());
+
+            Assert.Equal(HttpStatusCode.NotFound, withoutToken.StatusCode); // the replica has not replayed it
+            Assert.Equal(HttpStatusCode.OK, withToken.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task An_admin_sees_a_new_product_while_the_replicas_lag()
+    {
+        using var admin = new ServiceClient(fixture.App, "catalog", await fixture.AccessTokenAsync(IdentityClient.Admin, "catalog catalog.admin"));
+        await using (await PausedReplicas.PauseAsync(fixture.App, "catalogdb"))
+        {
+            var name = $"Lagging lantern {Guid.NewGuid():N}";
+            using var created = await admin.SendJsonAsync(HttpMethod.Post, "/products", new { name, price = 3m, stock = 1 });
+
+            var found = await admin.GetJsonAsync<ProductPage>($"/products?search={name}", created.ConsistencyToken());
+
+            Assert.Equal(name, found.Items.Single().Name);
+        }
+    }
+
+    /// <summary>The building block itself, on the platform's catalog database, with a 1-second lag bound.</summary>
+    [Fact]
+    public async Task Reads_use_a_replica_unless_it_lacks_the_token_or_lags_beyond_the_bound()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:probe"] = await fixture.App.ConnectionStringAsync("catalogdb", Cancellation),
+            ["ConnectionStrings:probe-readonly"] = await fixture.App.ConnectionStringAsync("catalogdb-readonly", Cancellation),
+            ["ReadReplicas:MaxLag"] = "00:00:01",
+            ["ReadReplicas:SampleInterval"] = "00:00:00.100",
+        });
+        builder.AddReplicatedDatabase<ProbeDb>("probe");
+        using var host = builder.Build();
+        await host.StartAsync(Cancellation);
+        var database = host.Services.GetRequiredService<ReplicatedDatabase<ProbeDb>>();
+        var table = $"ryw_probe_{Guid.NewGuid():N}";
+        await ExecuteAsync(database, $"CREATE TABLE {table} (id int PRIMARY KEY)");
+        await using (var caughtUp = await database.ReadAsync(await database.WrittenAsync(Cancellation), Cancellation))
+        {
+            Assert.True(caughtUp.OnReplica);
+        }
+
+        await using (await PausedReplicas.PauseAsync(fixture.App, "catalogdb"))
+        {
+            await ExecuteAsync(database, $"INSERT INTO {table} VALUES (1)");
+            var token = await database.WrittenAsync(Cancellation);
+
+            await using (var stale = await database.ReadAsync(null, Cancellation))
+            {
+                Assert.True(stale.OnReplica); // behind, but within the bound
+                Assert.Equal(0, await CountAsync(stale, table));
+            }
+
+            await using (var mine = await database.ReadAsync(token, Cancellation))
+            {
+                Assert.False(mine.OnReplica);
+                Assert.Equal(1, await CountAsync(mine, table));
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1.5), Cancellation);
+            await using (var bounded = await database.ReadAsync(null, Cancellation))
+            {
+                Assert.False(bounded.OnReplica); // now more than a second behind
+                Assert.Equal(1, await CountAsync(bounded, table));
+            }
+        }
+
+        await using (var resumed = await database.ReadAsync(await database.WrittenAsync(Cancellation), Cancellation))
+        {
+            Assert.True(resumed.OnReplica);
+            Assert.Equal(1, await CountAsync(resumed, table));
+        }
+
+        await ExecuteAsync(database, $"DROP TABLE {table}");
+        await host.StopAsync(Cancellation);
+    }
+
+    private static async Task ExecuteAsync(ReplicatedDatabase<ProbeDb> database, string sql)
+    {
+        await using var command = database.Primary.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync(Cancellation);
+    }
+
+    private static async Task<int> CountAsync(ReadSession<ProbeDb> read, string table)
+    {
+        // The session's own connection: the server the read was routed to.
+        await using var command = read.Db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = $"SELECT count(*)::int FROM {table}";
+        return (int)(await command.ExecuteScalarAsync(Cancellation))!;
+    }
+
+    public sealed class ProbeDb(DbContextOptions<ProbeDb> options) : DbContext(options);
+}
