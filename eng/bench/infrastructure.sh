@@ -6,5 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source eng/prerequisites.sh
 ensure_prerequisites
-dotnet build eng/bench/InfrastructureBench -c Release -nologo -v quiet
-exec dotnet eng/bench/InfrastructureBench/bin/Release/net10.0/Platform.InfrastructureBench.dll "$@"
+dotnet build eng/bench/PlatformBench -c Release -nologo -v quiet
+exec dotnet eng/bench/PlatformBench/bin/Release/net10.0/Platform.Bench.dll infrastructure "$@"

@@ -1,9 +1,12 @@
+using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 
 namespace Platform.Catalog.Products;
 
+[ImmutableObject(true)]
 public sealed record ProductResponse(int Id, string Name, string? Description, decimal Price, int Stock);
 
+[ImmutableObject(true)]
 public sealed record ProductPage(IReadOnlyList<ProductResponse> Items, int Page, int PageSize, int Total);
 
 /// <summary>The query string of <c>GET /products</c>.</summary>

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -11,9 +12,12 @@ using StackExchange.Redis;
 namespace Platform.Catalog.Products;
 
 /// <summary>A cached page of products, its ETag, and the log position its data is at least as recent as.</summary>
+/// <remarks>Immutable, so HybridCache hands out the same instance from memory instead of deserializing a copy per hit.</remarks>
+[ImmutableObject(true)]
 public sealed record CachedPage(ProductPage Page, string ETag, ulong Position);
 
 /// <summary>A cached product (null: it does not exist), its ETag, and the log position its data is at least as recent as.</summary>
+[ImmutableObject(true)]
 public sealed record CachedProduct(ProductResponse? Product, string ETag, ulong Position);
 
 /// <summary>

@@ -46,11 +46,6 @@ public static class OrdersApi
 
         var buyer = Buyer(http.User);
         var hash = RequestHash(request);
-        if (idempotencyKey is not null && await FindByKeyAsync(db, buyer, idempotencyKey, ct) is { } earlier)
-        {
-            return await ReplayAsync(earlier, hash, database, http, ct);
-        }
-
         var order = new Order
         {
             Id = Guid.CreateVersion7(),
@@ -68,7 +63,8 @@ public static class OrdersApi
         }
         catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } && idempotencyKey is not null)
         {
-            // A concurrent retry with the same key got there first: answer with its order.
+            // A retry: the key's order exists (placed earlier, or by a concurrent retry a moment ago). The
+            // unique index decides, in one round trip on the common path and without a check-then-insert race.
             db.ChangeTracker.Clear();
             return await ReplayAsync((await FindByKeyAsync(db, buyer, idempotencyKey, ct))!, hash, database, http, ct);
         }

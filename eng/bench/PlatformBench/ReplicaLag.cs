@@ -4,7 +4,7 @@ using Aspire.Hosting.Testing;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Platform.InfrastructureBench;
+namespace Platform.Bench;
 
 /// <summary>
 /// Runs an insert loop on the primary and, per replica, watches <c>pg_last_wal_replay_lsn()</c>:

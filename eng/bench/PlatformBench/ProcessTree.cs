@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Platform.InfrastructureBench;
+namespace Platform.Bench;
 
 /// <summary>
 /// Memory of this process (the AppHost) and everything the orchestrator runs for it: DCP (which

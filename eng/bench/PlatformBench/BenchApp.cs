@@ -1,0 +1,38 @@
+using System.Diagnostics;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Platform.Bench;
+
+/// <summary>Starts the real AppHost in local mode, quietly, and measures how long until every resource is healthy.</summary>
+internal static class BenchApp
+{
+    /// <param name="stateDirectory">The state folder (cold when empty).</param>
+    /// <param name="withDashboard">Whether to run the dashboard too, as <c>eng/run.sh</c> does.</param>
+    /// <param name="configure">Changes to the app model before it starts (e.g. a service setting).</param>
+    public static async Task<(TimeSpan Elapsed, DistributedApplication App)> StartAsync(string stateDirectory, bool withDashboard,
+        Action<IDistributedApplicationTestingBuilder>? configure = null)
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Platform_AppHost>(
+            ["--Infrastructure:Mode=local", $"--Infrastructure:StateDirectory={stateDirectory}"],
+            (options, _) => options.DisableDashboard = !withDashboard);
+        builder.Services.AddLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Aspire.Hosting", LogLevel.Warning)
+            .AddFilter("Aspire.Hosting.Dcp", LogLevel.Error)
+            .AddFilter("Platform.AppHost.Resources", LogLevel.None)
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None)); // "not yet" during start-up is expected
+        configure?.Invoke(builder);
+        var app = await builder.BuildAsync();
+        var clock = Stopwatch.StartNew();
+        await app.StartAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var resources = app.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .Where(r => r.Annotations.OfType<HealthCheckAnnotation>().Any());
+        await Task.WhenAll(resources.Select(r => app.ResourceNotifications.WaitForResourceHealthyAsync(r.Name, timeout.Token)));
+        return (clock.Elapsed, app);
+    }
+}

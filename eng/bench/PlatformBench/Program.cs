@@ -1,0 +1,19 @@
+// Benchmarks, not tests: they print numbers. Usage:
+//   Platform.Bench infrastructure [warm runs] [load seconds]   start/stop times, memory, replica lag
+//   Platform.Bench services [seconds per load]                  catalog and orders throughput, pgbench ratio, memory
+using Platform.Bench;
+
+switch (args.FirstOrDefault())
+{
+    case "infrastructure":
+        await InfrastructureBenchmark.RunAsync(args[1..]);
+        break;
+    case "services":
+        await ServicesBenchmark.RunAsync(args[1..]);
+        break;
+    default:
+        Console.Error.WriteLine("usage: Platform.Bench infrastructure [warm runs] [load seconds] | services [seconds per load]");
+        return 2;
+}
+
+return 0;

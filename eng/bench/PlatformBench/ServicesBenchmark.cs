@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Platform.Bench;
+
+/// <summary>
+/// Throughput of the catalog and orders services, each beside a baseline from the same run: catalog reads
+/// (cached, and with the cache switched off) against a trivial endpoint of the same service, and
+/// <c>POST /orders</c> against <c>pgbench</c> on the same Postgres primary. Plus the platform's memory.
+/// </summary>
+internal static class ServicesBenchmark
+{
+    private const int Connections = 16;
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(3);
+
+    public static async Task RunAsync(string[] args)
+    {
+        var duration = TimeSpan.FromSeconds(args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10);
+        var stateDirectory = Directory.CreateTempSubdirectory("platform-bench-").FullName;
+        try
+        {
+            Console.WriteLine($"Services in local mode on {Environment.ProcessorCount} cores; wrk: 2 threads, {Connections} connections, " +
+                              $"{duration.TotalSeconds:F0} s per load after {WarmUp.TotalSeconds:F0} s warm-up; state folder {stateDirectory}");
+            Console.WriteLine();
+
+            Wrk.Result trivial, cached, cachedOne, placed;
+            double pgbenchTps;
+            ProcessTree.Memory idle;
+            ProcessTree.Memory peak;
+            var (_, app) = await BenchApp.StartAsync(stateDirectory, withDashboard: true);
+            await using (app)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5)); // let start-up work settle
+                idle = ProcessTree.ResidentMemory();
+                var token = await AccessTokenAsync(app);
+                var catalog = app.GetEndpoint("catalog", "http");
+                await using (var memory = new PeakMemory())
+                {
+                    trivial = await LoadAsync(new Uri(catalog, "/alive"), duration, []);
+                    cached = await LoadAsync(new Uri(catalog, "/products?pageSize=20"), duration, [$"Authorization: Bearer {token}"]);
+                    cachedOne = await LoadAsync(new Uri(catalog, "/products/1"), duration, [$"Authorization: Bearer {token}"]);
+                    placed = await LoadAsync(new Uri(app.GetEndpoint("orders", "http"), "/orders"), duration, [], PlaceOrderScript(token));
+                    peak = memory.Peak;
+                }
+
+                pgbenchTps = await PgBench.TransactionsPerSecondAsync(await app.GetConnectionStringAsync("postgres") ?? "", duration, Connections);
+            }
+
+            Wrk.Result trivialAgain, uncached;
+            (_, app) = await BenchApp.StartAsync(stateDirectory, withDashboard: false, builder =>
+                builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "catalog"))
+                    .WithEnvironment("Catalog__Cache__Enabled", "false"));
+            await using (app)
+            {
+                var token = await AccessTokenAsync(app);
+                var catalog = app.GetEndpoint("catalog", "http");
+                trivialAgain = await LoadAsync(new Uri(catalog, "/alive"), duration, []);
+                uncached = await LoadAsync(new Uri(catalog, "/products?pageSize=20"), duration, [$"Authorization: Bearer {token}"]);
+            }
+
+            Console.WriteLine("run 1 (cache on)");
+            Console.WriteLine($"  catalog GET /alive (trivial)           {trivial}");
+            Console.WriteLine($"  catalog GET /products, cached          {cached}   = {cached.RequestsPerSecond / trivial.RequestsPerSecond:F2}× trivial");
+            Console.WriteLine($"  catalog GET /products/1, cached        {cachedOne}   = {cachedOne.RequestsPerSecond / trivial.RequestsPerSecond:F2}× trivial");
+            Console.WriteLine($"  orders  POST /orders                   {placed}");
+            Console.WriteLine($"  pgbench TPC-B, same primary            {pgbenchTps,8:F0} tps ({Connections} clients)");
+            Console.WriteLine($"  POST /orders ÷ pgbench tps             {placed.RequestsPerSecond / pgbenchTps,8:F2}");
+            Console.WriteLine("run 2 (catalog cache off)");
+            Console.WriteLine($"  catalog GET /alive (trivial)           {trivialAgain}");
+            Console.WriteLine($"  catalog GET /products, uncached        {uncached}   = {uncached.RequestsPerSecond / trivialAgain.RequestsPerSecond:F2}× trivial");
+            Console.WriteLine($"cached ÷ uncached (each against its run's trivial endpoint): " +
+                              $"{cached.RequestsPerSecond / trivial.RequestsPerSecond / (uncached.RequestsPerSecond / trivialAgain.RequestsPerSecond):F2}");
+            Console.WriteLine();
+            Console.WriteLine($"memory (PSS), whole platform, idle:        {idle.Total / 1048576.0,6:F0} MiB");
+            foreach (var (name, bytes) in idle.ByProcess.OrderByDescending(p => p.Value))
+            {
+                Console.WriteLine($"    {name,-28} {bytes / 1048576.0,7:F0} MiB");
+            }
+
+            Console.WriteLine($"memory (PSS), whole platform, under load:  {peak.Total / 1048576.0,6:F0} MiB (peak during the HTTP loads of run 1)");
+            foreach (var (name, bytes) in peak.ByProcess.OrderByDescending(p => p.Value))
+            {
+                Console.WriteLine($"    {name,-28} {bytes / 1048576.0,7:F0} MiB");
+            }
+        }
+        finally
+        {
+            Directory.Delete(stateDirectory, recursive: true);
+        }
+    }
+
+    private static async Task<Wrk.Result> LoadAsync(Uri url, TimeSpan duration, IReadOnlyList<string> headers, string? script = null)
+    {
+        await Wrk.RunAsync(url, WarmUp, Connections, headers, script);
+        return await Wrk.RunAsync(url, duration, Connections, headers, script);
+    }
+
+    /// <summary>A machine token (client credentials of the <c>workers</c> client) with the catalog and orders scopes.</summary>
+    private static async Task<string> AccessTokenAsync(DistributedApplication app)
+    {
+        var secret = await app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>()
+            .Single(p => p.Name == "identity-workers-secret").GetValueAsync(default);
+        using var http = new HttpClient { BaseAddress = app.GetEndpoint("identity", "http") };
+        using var response = await http.PostAsync(new Uri("/connect/token", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = "workers",
+            ["client_secret"] = secret!,
+            ["scope"] = "catalog orders",
+        }));
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
+    }
+
+    /// <summary>wrk script: every request a new order with its own idempotency key.</summary>
+    private static string PlaceOrderScript(string token) => $$"""
+        local threads = 0
+        function setup(thread)
+          threads = threads + 1
+          thread:set("id", threads)
+        end
+        function init(args)
+          sent = 0
+        end
+        function request()
+          sent = sent + 1
+          return wrk.format("POST", "/orders", {
+            ["Authorization"] = "Bearer {{token}}",
+            ["Content-Type"] = "application/json",
+            ["Idempotency-Key"] = "bench-{{Guid.NewGuid():N}}-" .. id .. "-" .. sent,
+          }, '{"items":[{"productId":1,"quantity":1},{"productId":2,"quantity":2}]}')
+        end
+        """;
+
+    /// <summary>Samples the platform's memory twice a second until disposed.</summary>
+    private sealed class PeakMemory : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _sampler;
+
+        public PeakMemory() => _sampler = Task.Run(async () =>
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var now = ProcessTree.ResidentMemory();
+                if (now.Total > Peak.Total)
+                {
+                    Peak = now;
+                }
+
+                await Task.Delay(500);
+            }
+        });
+
+        public ProcessTree.Memory Peak { get; private set; } = new(0, new Dictionary<string, long>());
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _sampler;
+            _stop.Dispose();
+        }
+    }
+}

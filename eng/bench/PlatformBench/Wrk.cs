@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Platform.Bench;
+
+/// <summary>Runs <c>wrk</c> (HTTP load on loopback) and reads its summary.</summary>
+internal static partial class Wrk
+{
+    public sealed record Result(double RequestsPerSecond, double P50Ms, double P99Ms, long Errors)
+    {
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+            $"{RequestsPerSecond,8:F0} req/s   p50 {P50Ms,6:F2} ms   p99 {P99Ms,7:F2} ms{(Errors > 0 ? $"   {Errors} non-2xx/3xx!" : "")}");
+    }
+
+    public static async Task<Result> RunAsync(Uri url, TimeSpan duration, int connections, IReadOnlyList<string> headers, string? script = null)
+    {
+        var arguments = new List<string> { "-t2", $"-c{connections}", $"-d{(int)duration.TotalSeconds}s", "--latency", "--timeout", "10s" };
+        foreach (var header in headers)
+        {
+            arguments.AddRange(["-H", header]);
+        }
+
+        string? scriptFile = null;
+        if (script is not null)
+        {
+            scriptFile = Path.GetTempFileName();
+            await File.WriteAllTextAsync(scriptFile, script);
+            arguments.AddRange(["-s", scriptFile]);
+        }
+
+        arguments.Add(url.ToString());
+        try
+        {
+            var output = await RunAsync("wrk", arguments);
+            return new Result(
+                double.Parse(RequestsPerSecond().Match(output).Groups[1].Value, CultureInfo.InvariantCulture),
+                Percentile(output, "50%"),
+                Percentile(output, "99%"),
+                NonSuccess().Match(output) is { Success: true } errors ? long.Parse(errors.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
+        }
+        finally
+        {
+            if (scriptFile is not null)
+            {
+                File.Delete(scriptFile);
+            }
+        }
+    }
+
+    public static async Task<string> RunAsync(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} exited with {process.ExitCode}: {await error}");
+        }
+
+        return await output + await error;
+    }
+
+    private static double Percentile(string output, string percentile)
+    {
+        var match = Regex.Match(output, $@"^\s+{Regex.Escape(percentile)}\s+([\d.]+)(us|ms|s)\s*$", RegexOptions.Multiline);
+        var value = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        return match.Groups[2].Value switch { "us" => value / 1000, "s" => value * 1000, _ => value };
+    }
+
+    [GeneratedRegex(@"Requests/sec:\s+([\d.]+)")]
+    private static partial Regex RequestsPerSecond();
+
+    [GeneratedRegex(@"Non-2xx or 3xx responses:\s+(\d+)")]
+    private static partial Regex NonSuccess();
+}

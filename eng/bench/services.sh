@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): catalog GET throughput cached and uncached against a trivial endpoint of the
+# same service, POST /orders throughput against pgbench on the same Postgres primary (ratios from the
+# same run), and the platform's memory at idle and under that load. Needs wrk and pgbench.
+# Usage: eng/bench/services.sh [seconds per load]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source eng/prerequisites.sh
+ensure_prerequisites
+for tool in wrk pgbench; do
+  command -v "$tool" >/dev/null || { echo "$tool is missing: sudo apt-get install -y wrk postgresql-client" >&2; exit 1; }
+done
+dotnet build eng/bench/PlatformBench -c Release -nologo -v quiet
+exec dotnet eng/bench/PlatformBench/bin/Release/net10.0/Platform.Bench.dll services "$@"
