@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using Platform.Data;
 
 namespace Platform.Catalog.Products;
 
@@ -17,18 +18,18 @@ public sealed record ProductPage(IReadOnlyList<ProductResponse> Items, int Page,
 public sealed record ProductQuery(
     [Range(1, 10_000)] int Page = 1,
     [Range(1, 100)] int PageSize = 20,
-    [StringLength(100)] string? Search = null,
+    [StringLength(100), PlainText] string? Search = null,
     [AllowedValues(null, "name", "-name", "price", "-price")] string? Sort = null);
 
 public sealed record CreateProductRequest(
-    [Required, StringLength(200)] string Name,
-    [StringLength(2000)] string? Description,
+    [Required, StringLength(200), PlainText] string Name,
+    [StringLength(2000), PlainText(AllowLineBreaks = true)] string? Description,
     [Range(0.01, 1_000_000)] decimal Price,
     [Range(0, 1_000_000)] int Stock);
 
 public sealed record UpdateProductRequest(
-    [Required, StringLength(200)] string Name,
-    [StringLength(2000)] string? Description,
+    [Required, StringLength(200), PlainText] string Name,
+    [StringLength(2000), PlainText(AllowLineBreaks = true)] string? Description,
     [Range(0.01, 1_000_000)] decimal Price);
 
 public sealed record RestockRequest([Range(1, 1_000_000)] int Quantity);

@@ -129,12 +129,14 @@ public abstract class CatalogTests(PlatformFixture fixture)
         using var blank = await admin.SendJsonAsync(HttpMethod.Post, "/products", new { name = "  ", price = 1m, stock = 1 });
         using var fractions = await admin.SendJsonAsync(HttpMethod.Post, "/products", new { name, price = 1.001m, stock = 1 });
         using var malformed = await admin.SendJsonAsync(HttpMethod.Post, "/products", "not an object");
+        using var controlCharacters = await admin.SendJsonAsync(HttpMethod.Post, "/products", new { name = name + "\0", description = "two\nlines", price = 1m, stock = 1 });
 
         var problem = await ProblemAsync(response);
         Assert.Equal(["price", "stock"], problem.Errors!.Keys.Order());
         Assert.Equal(["name"], (await ProblemAsync(blank)).Errors!.Keys);
         Assert.Equal(["price"], (await ProblemAsync(fractions)).Errors!.Keys);
         Assert.Equal(400, (await ProblemAsync(malformed)).Status);
+        Assert.Equal(["name"], (await ProblemAsync(controlCharacters)).Errors!.Keys);
         Assert.Equal(0L, await Databases.ScalarAsync<long>(fixture.App, "catalogdb", "SELECT count(*) FROM products WHERE name = $1", name));
     }
 
@@ -143,6 +145,7 @@ public abstract class CatalogTests(PlatformFixture fixture)
     [InlineData("/products?page=0", "page")]
     [InlineData("/products?sort=colour", "sort")]
     [InlineData("/products?page=abc", null)]
+    [InlineData("/products?search=nul%00byte", "search")]
     public async Task Invalid_queries_are_a_400_problem(string path, string? field)
     {
         using var catalog = await CustomerAsync();
