@@ -8,7 +8,11 @@ public static class ServiceResources
     /// <summary>A .NET service: ready when its <c>/health</c> answers; Stop and Restart work on Linux too.</summary>
     public static IResourceBuilder<ProjectResource> AddService<TProject>(this IDistributedApplicationBuilder builder, [ResourceName] string name)
         where TProject : IProjectMetadata, new() =>
-        builder.AddProject<TProject>(name).WithHttpHealthCheck("/health").WithGracefulStop();
+        builder.AddProject<TProject>(name)
+            .WithHttpHealthCheck("/health")
+            .WithGracefulStop()
+            // Through the generated Projects.* type, so the step too runs the AppHost's build output instead of building again.
+            .WithAnnotation(new SameProject(stepName => builder.AddProject<TProject>(stepName, options => options.ExcludeLaunchProfile = true)));
 
     /// <summary>
     /// Gives the service its database — <c>{db}</c> on the primary for commands, <c>{db}-readonly</c> over the
@@ -29,9 +33,10 @@ public static class ServiceResources
         PlatformDatabase database, Action<IResourceBuilder<ProjectResource>>? configure = null)
     {
         var builder = service.ApplicationBuilder;
+        var sameProject = service.Resource.Annotations.OfType<SameProject>().SingleOrDefault()
+            ?? throw new InvalidOperationException($"Add '{service.Resource.Name}' with AddService<TProject>() to give it a migration step.");
         // No launch profile: the step serves nothing, so it must not take the service's port.
-        var migrations = builder.AddProject($"{service.Resource.Name}-migrations", service.Resource.GetProjectMetadata().ProjectPath,
-                options => options.ExcludeLaunchProfile = true)
+        var migrations = sameProject.Add($"{service.Resource.Name}-migrations")
             .WithArgs("migrate")
             .WithReference(database.Primary).WaitFor(database.Primary)
             .WithIconName("DatabaseArrowUp");
@@ -44,4 +49,7 @@ public static class ServiceResources
         service.WaitForCompletion(migrations);
         return service;
     }
+
+    /// <summary>Adds another resource running the same project (the migration step), without a launch profile.</summary>
+    private sealed record SameProject(Func<string, IResourceBuilder<ProjectResource>> Add) : IResourceAnnotation;
 }
