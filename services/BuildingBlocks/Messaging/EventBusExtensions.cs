@@ -1,0 +1,80 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Platform.Messaging;
+using Platform.Messaging.Inbox;
+using Platform.Messaging.Outbox;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>Wires the event bus into a service: <c>builder.AddEventBus("eventbus", "orders").AddInbox&lt;OrdersDb&gt;().AddSubscription&lt;E, H&gt;()</c>.</summary>
+public static class EventBusExtensions
+{
+    /// <summary>
+    /// The RabbitMQ connection (Aspire client integration: health check, traces) and a confirming
+    /// <see cref="EventPublisher"/>. <paramref name="consumer"/> names this service's queues.
+    /// </summary>
+    public static EventBusBuilder AddEventBus(this IHostApplicationBuilder builder, string connectionName, string consumer)
+    {
+        builder.AddRabbitMQClient(connectionName);
+        builder.Services.AddOptions<EventBusOptions>()
+            .BindConfiguration(EventBusOptions.SectionName)
+            .Configure(options => options.Consumer = consumer)
+            .PostConfigure(options =>
+            {
+                if (options.RetryDelays.Count == 0)
+                {
+                    foreach (var delay in EventBusOptions.DefaultRetryDelays)
+                    {
+                        options.RetryDelays.Add(delay);
+                    }
+                }
+            });
+        builder.Services.AddSingleton<EventPublisher>();
+        var subscriptions = new Subscriptions();
+        builder.Services.AddSingleton(subscriptions);
+        return new EventBusBuilder(builder, subscriptions);
+    }
+
+    /// <summary>
+    /// Publishes the outbox of the database behind the keyed Npgsql data source <paramref name="connectionName"/>
+    /// (as registered by <c>AddReplicatedDatabase</c>).
+    /// </summary>
+    public static IHostApplicationBuilder AddOutboxRelay(this IHostApplicationBuilder builder, string connectionName)
+    {
+        builder.Services.AddHostedService(services => new OutboxRelay(
+            services.GetRequiredKeyedService<NpgsqlDataSource>(connectionName),
+            services.GetRequiredService<EventPublisher>(),
+            services.GetRequiredService<Logging.ILogger<OutboxRelay>>()));
+        return builder;
+    }
+}
+
+/// <summary>Adds subscriptions and the inbox to the event bus.</summary>
+public sealed class EventBusBuilder(IHostApplicationBuilder builder, Subscriptions subscriptions)
+{
+    private bool _consuming;
+
+    /// <summary>Handles every message once per consumer, in a transaction of <typeparamref name="TContext"/> together with the handler's work.</summary>
+    public EventBusBuilder AddInbox<TContext>() where TContext : DbContext
+    {
+        builder.Services.AddScoped<IInbox, DatabaseInbox<TContext>>();
+        return this;
+    }
+
+    /// <summary>Consumes <typeparamref name="TEvent"/> with <typeparamref name="THandler"/> (scoped, one per message).</summary>
+    public EventBusBuilder AddSubscription<TEvent, THandler>()
+        where TEvent : IntegrationEvent
+        where THandler : class, IIntegrationEventHandler<TEvent>
+    {
+        subscriptions.Add<TEvent, THandler>();
+        builder.Services.AddScoped<THandler>();
+        if (!_consuming)
+        {
+            builder.Services.AddHostedService<EventConsumer>();
+            _consuming = true;
+        }
+
+        return this;
+    }
+}

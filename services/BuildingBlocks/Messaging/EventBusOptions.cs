@@ -1,0 +1,28 @@
+namespace Platform.Messaging;
+
+/// <summary>How the event bus is laid out and how hard it tries (configuration section <c>EventBus</c>).</summary>
+public sealed class EventBusOptions
+{
+    public const string SectionName = "EventBus";
+
+    /// <summary>The topic exchange every integration event is published to.</summary>
+    public string Exchange { get; set; } = "platform.events";
+
+    /// <summary>This service's consumer name: its queue, retry queues and dead-letter queue are named after it.</summary>
+    public string Consumer { get; set; } = "";
+
+    /// <summary>Deliveries of one message before it goes to the dead-letter queue.</summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>Back-off before the 2nd, 3rd… attempt; the last one repeats. Empty: 1 s, 5 s, 15 s.</summary>
+    /// <remarks>Starts empty (defaults come in post-configuration) because configuration binding appends to a list.</remarks>
+    public IList<TimeSpan> RetryDelays { get; } = [];
+
+    internal static readonly TimeSpan[] DefaultRetryDelays = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15)];
+
+    /// <summary>Unacknowledged messages a consumer holds at once.</summary>
+    public ushort Prefetch { get; set; } = 16;
+
+    /// <summary>Messages a consumer handles at the same time.</summary>
+    public ushort Concurrency { get; set; } = 4;
+}

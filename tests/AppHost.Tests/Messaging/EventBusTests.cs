@@ -1,0 +1,202 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Platform.Messaging;
+using RabbitMQ.Client;
+
+namespace Platform.AppHost.Tests.Messaging;
+
+[Collection(LocalInfrastructureCollection.Name)]
+public sealed class LocalEventBusTests(LocalInfrastructureFixture fixture) : EventBusTests(fixture);
+
+[Collection(ContainerInfrastructureCollection.Name)]
+public sealed class ContainerEventBusTests(ContainerInfrastructureFixture fixture) : EventBusTests(fixture);
+
+/// <summary>
+/// The messaging building block on the platform's RabbitMQ and Postgres, in a host of the test's own with a
+/// scratch database and a consumer name per test: outbox → relay → broker → consumer → inbox.
+/// </summary>
+public abstract class EventBusTests(PlatformFixture fixture)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Outbox_events_are_relayed_and_each_is_handled_once_even_when_delivered_twice()
+    {
+        await using var bus = await ProbeBus.StartAsync(fixture.App);
+        var notes = Enumerable.Range(1, 20).Select(i => $"probe-{i}").ToList();
+        var events = notes.Select(note => new Probe(note)).ToList();
+        await using (var scope = bus.Host.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
+            events.ForEach(db.AddEvent);
+            await db.SaveChangesAsync(Cancellation);
+        }
+
+        await bus.WaitUntilAsync(db => db.Handled.CountAsync(Cancellation), count => count == notes.Count);
+        // The broker delivers the first event again (a lost ack, a crashed consumer): the inbox skips it.
+        await bus.Host.Services.GetRequiredService<EventPublisher>().PublishAsync(EventMessage.From(events[0]), Cancellation);
+        await ProbeBus.StaysAsync(() => bus.Attempts.ByNote.GetValueOrDefault(notes[0]) <= 1, TimeSpan.FromSeconds(3));
+
+        Assert.Equal(notes.Order(), await bus.QueryAsync(db => db.Handled.Select(h => h.Note).Order().ToListAsync(Cancellation)));
+        Assert.Equal(0, await bus.QueryAsync(db => db.Set<Platform.Messaging.Outbox.OutboxMessage>().CountAsync(m => m.PublishedAt == null, Cancellation)));
+        Assert.Equal(notes.Count, await bus.QueryAsync(db => db.Set<Platform.Messaging.Inbox.InboxMessage>().CountAsync(Cancellation)));
+    }
+
+    [Fact]
+    public async Task A_poison_message_goes_to_the_dead_letter_queue_after_the_attempts_and_blocks_nothing()
+    {
+        await using var bus = await ProbeBus.StartAsync(fixture.App);
+        await using (var scope = bus.Host.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
+            db.AddEvent(new Probe("poison", Fail: true));
+            foreach (var i in Enumerable.Range(1, 5))
+            {
+                db.AddEvent(new Probe($"good-{i}"));
+            }
+
+            await db.SaveChangesAsync(Cancellation);
+        }
+
+        await bus.WaitUntilAsync(db => db.Handled.CountAsync(Cancellation), count => count == 5);
+        var dead = await bus.WaitForDeadLetterAsync();
+
+        Assert.Equal(ProbeBus.MaxAttempts, bus.Attempts.ByNote["poison"]);
+        Assert.Equal("Probe", dead.BasicProperties.Type);
+        Assert.Contains("poison always fails", Encoding.UTF8.GetString((byte[])dead.BasicProperties.Headers!["x-error"]!), StringComparison.Ordinal);
+        Assert.Equal(0, await bus.QueryAsync(db => db.Handled.CountAsync(h => h.Note == "poison", Cancellation)));
+    }
+
+    /// <summary>A host with the event bus, an inbox and an outbox relay on a scratch database; removes its queues and database when disposed.</summary>
+    private sealed class ProbeBus : IAsyncDisposable
+    {
+        public const int MaxAttempts = 3;
+
+        private readonly DistributedApplication _app;
+        private readonly string _database;
+        private readonly string _consumer;
+
+        private ProbeBus(DistributedApplication app, IHost host, string database, string consumer)
+        {
+            _app = app;
+            Host = host;
+            _database = database;
+            _consumer = consumer;
+        }
+
+        public IHost Host { get; }
+
+        public ProbeAttempts Attempts => Host.Services.GetRequiredService<ProbeAttempts>();
+
+        public static async Task<ProbeBus> StartAsync(DistributedApplication app)
+        {
+            var suffix = Guid.NewGuid().ToString("N")[..12];
+            var database = $"messaging_{suffix}";
+            var consumer = $"test-{suffix}";
+            await ServerCommandAsync(app, $"CREATE DATABASE {database}");
+            var primary = $"{await app.ConnectionStringAsync("postgres", Cancellation)};Database={database}";
+
+            var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:eventbus"] = await app.ConnectionStringAsync("eventbus", Cancellation),
+                ["ConnectionStrings:messagingdb"] = primary,
+                ["ConnectionStrings:messagingdb-readonly"] = primary,
+                ["EventBus:MaxAttempts"] = MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["EventBus:RetryDelays:0"] = "00:00:00.100",
+                ["EventBus:RetryDelays:1"] = "00:00:00.200",
+            });
+            builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Platform.Messaging", LogLevel.Error));
+            builder.AddReplicatedDatabase<MessagingDb>("messagingdb");
+            builder.AddEventBus("eventbus", consumer).AddInbox<MessagingDb>().AddSubscription<Probe, ProbeHandler>();
+            builder.AddOutboxRelay("messagingdb");
+            builder.Services.AddSingleton<ProbeAttempts>();
+            var host = builder.Build();
+            await using (var scope = host.Services.CreateAsyncScope())
+            {
+                await scope.ServiceProvider.GetRequiredService<MessagingDb>().Database.EnsureCreatedAsync(Cancellation);
+            }
+
+            await host.StartAsync(Cancellation);
+            return new ProbeBus(app, host, database, consumer);
+        }
+
+        public async Task<T> QueryAsync<T>(Func<MessagingDb, Task<T>> query)
+        {
+            await using var scope = Host.Services.CreateAsyncScope();
+            return await query(scope.ServiceProvider.GetRequiredService<MessagingDb>());
+        }
+
+        /// <summary>Polls until <paramref name="done"/> holds; fails after <see cref="Patience"/>.</summary>
+        public async Task WaitUntilAsync<T>(Func<MessagingDb, Task<T>> read, Func<T, bool> done)
+        {
+            var deadline = DateTime.UtcNow + Patience;
+            T value;
+            while (!done(value = await QueryAsync(read)))
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"Not reached within {Patience.TotalSeconds} s: {value}");
+                await Task.Delay(50, Cancellation);
+            }
+        }
+
+        /// <summary>Checks <paramref name="stillTrue"/> for <paramref name="duration"/>: something that must not happen has time to.</summary>
+        public static async Task StaysAsync(Func<bool> stillTrue, TimeSpan duration)
+        {
+            var deadline = DateTime.UtcNow + duration;
+            while (DateTime.UtcNow < deadline)
+            {
+                Assert.True(stillTrue());
+                await Task.Delay(50, Cancellation);
+            }
+        }
+
+        public async Task<BasicGetResult> WaitForDeadLetterAsync()
+        {
+            var connection = Host.Services.GetRequiredService<IConnection>();
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: Cancellation);
+            var deadline = DateTime.UtcNow + Patience;
+            while (true)
+            {
+                if (await channel.BasicGetAsync(EventTopology.DeadLetterQueue(_consumer), autoAck: true, Cancellation) is { } message)
+                {
+                    return message;
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, "Nothing reached the dead-letter queue.");
+                await Task.Delay(50, Cancellation);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            var connection = Host.Services.GetRequiredService<IConnection>();
+            await Host.StopAsync(CancellationToken.None);
+            await using (var channel = await connection.CreateChannelAsync())
+            {
+                foreach (var queue in new[] { _consumer, EventTopology.DeadLetterQueue(_consumer), EventTopology.RetryQueue(_consumer, 0), EventTopology.RetryQueue(_consumer, 1) })
+                {
+                    await channel.QueueDeleteAsync(queue);
+                }
+            }
+
+            Host.Dispose();
+            NpgsqlConnection.ClearAllPools();
+            await ServerCommandAsync(_app, $"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
+        }
+
+        private static async Task ServerCommandAsync(DistributedApplication app, string sql)
+        {
+            await using var connection = new NpgsqlConnection($"{await app.ConnectionStringAsync("postgres", CancellationToken.None)};Pooling=false");
+            await connection.OpenAsync(CancellationToken.None);
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+}
