@@ -129,7 +129,6 @@ public abstract class EventBusTests(PlatformFixture fixture)
             var database = $"messaging_{suffix}";
             var consumer = $"test-{suffix}";
             await ServerCommandAsync(app, $"CREATE DATABASE {database}");
-
             var primary = $"{await app.ConnectionStringAsync("postgres", Cancellation)};Database={database}";
 
             var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -142,7 +141,6 @@ public abstract class EventBusTests(PlatformFixture fixture)
                 ["EventBus:RetryDelays:0"] = "00:00:00.100",
                 ["EventBus:RetryDelays:1"] = "00:00:00.200",
             });
-            builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(5));
             builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Platform.Messaging", LogLevel.Error));
             builder.AddReplicatedDatabase<MessagingDb>("messagingdb");
             builder.AddEventBus("eventbus", consumer).AddInbox<MessagingDb>().AddSubscription<Probe, ProbeHandler>();
@@ -206,10 +204,8 @@ public abstract class EventBusTests(PlatformFixture fixture)
 
         public async ValueTask DisposeAsync()
         {
+            var connection = Host.Services.GetRequiredService<IConnection>();
             await Host.StopAsync(CancellationToken.None);
-            // A connection of its own: the host's has closed with it.
-            var factory = new ConnectionFactory { Uri = new Uri(await _app.ConnectionStringAsync("eventbus", CancellationToken.None)) };
-            await using (var connection = await factory.CreateConnectionAsync(CancellationToken.None))
             await using (var channel = await connection.CreateChannelAsync())
             {
                 foreach (var queue in new[] { _consumer, EventTopology.DeadLetterQueue(_consumer), EventTopology.RetryQueue(_consumer, 0), EventTopology.RetryQueue(_consumer, 1) })
