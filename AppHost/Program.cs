@@ -13,7 +13,6 @@ var postgres = infrastructure.AddPostgres("postgres");  // primary + N streaming
 var identityDb = postgres.AddDatabase("identitydb");
 var catalogDb = postgres.AddDatabase("catalogdb");
 var ordersDb = postgres.AddDatabase("ordersdb");
-var paymentsDb = postgres.AddDatabase("paymentsdb");
 
 var redis = infrastructure.AddRedis("redis");           // cache, output cache, data-protection keys
 var eventBus = infrastructure.AddRabbitMQ("eventbus");  // integration events
@@ -28,19 +27,6 @@ var catalog = builder.AddService<Projects.Platform_Catalog>("catalog")
 
 var orders = builder.AddService<Projects.Platform_Orders>("orders")
     .WithDatabase(ordersDb)
-    .WithReference(eventBus).WaitFor(eventBus)  // OrderPlaced out (outbox relay), outcomes in
     .WithReference(identity);
-
-// Workers: competing consumers, two replicas each
-builder.AddWorker<Projects.Platform_Inventory>("inventory")
-    .WithDatabaseOf(catalog, catalogDb)         // reserves stock in the catalog's database
-    .WithReference(eventBus).WaitFor(eventBus)
-    .WithReplicas(2);
-
-builder.AddWorker<Projects.Platform_Payments>("payments")
-    .WithDatabase(paymentsDb)
-    .WithReference(eventBus).WaitFor(eventBus)
-    .WithPaymentProvider()                      // simulated: Payments:Latency, Payments:FailureRate
-    .WithReplicas(2);
 
 builder.Build().Run();

@@ -41,9 +41,6 @@ public abstract class PlatformFixture(string mode) : IAsyncLifetime
     /// <summary>The resources that must report healthy in this mode.</summary>
     public abstract IReadOnlyList<string> ExpectedHealthyResources { get; }
 
-    /// <summary>AppHost settings of this fixture. Payments are always approved unless a fixture says otherwise.</summary>
-    protected virtual IEnumerable<string> AppArguments => ["--Payments:FailureRate=0"];
-
     /// <summary>Why this mode cannot run here, or null when it can.</summary>
     protected virtual string? SkipReason => null;
 
@@ -51,7 +48,7 @@ public abstract class PlatformFixture(string mode) : IAsyncLifetime
     {
         if (SkipReason is null)
         {
-            _app = await PlatformApp.StartAsync(Mode, StateDirectory, TestContext.Current.CancellationToken, [.. AppArguments]);
+            _app = await PlatformApp.StartAsync(Mode, StateDirectory, TestContext.Current.CancellationToken);
         }
     }
 
@@ -81,7 +78,7 @@ public abstract class PlatformFixture(string mode) : IAsyncLifetime
 public sealed class LocalInfrastructureFixture() : PlatformFixture("local")
 {
     public override IReadOnlyList<string> ExpectedHealthyResources { get; } =
-        ["catalog", "catalogdb", "eventbus", "eventbus-epmd", "identity", "identitydb", "orders", "ordersdb", "paymentsdb", "postgres", "postgres-replica1", "postgres-replica2", "redis"];
+        ["catalog", "catalogdb", "eventbus", "eventbus-epmd", "identity", "identitydb", "orders", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis"];
 }
 
 /// <summary>
@@ -91,7 +88,7 @@ public sealed class LocalInfrastructureFixture() : PlatformFixture("local")
 public sealed class ContainerInfrastructureFixture() : PlatformFixture("containers")
 {
     public override IReadOnlyList<string> ExpectedHealthyResources { get; } =
-        ["catalog", "catalogdb", "eventbus", "identity", "identitydb", "orders", "ordersdb", "paymentsdb", "postgres", "postgres-replica1", "postgres-replica2", "redis"];
+        ["catalog", "catalogdb", "eventbus", "identity", "identitydb", "orders", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis"];
 
     protected override string? SkipReason => Environment.GetEnvironmentVariable("PLATFORM_TEST_CONTAINERS") == "1"
         ? null
@@ -108,18 +105,4 @@ public sealed class LocalInfrastructureCollection : ICollectionFixture<LocalInfr
 public sealed class ContainerInfrastructureCollection : ICollectionFixture<ContainerInfrastructureFixture>
 {
     public const string Name = "container infrastructure";
-}
-
-/// <summary>A platform whose payment provider declines every charge (<c>Payments:FailureRate=1</c>).</summary>
-public sealed class DeclinedPaymentsFixture() : PlatformFixture("local")
-{
-    public override IReadOnlyList<string> ExpectedHealthyResources => [];
-
-    protected override IEnumerable<string> AppArguments => ["--Payments:FailureRate=1"];
-}
-
-[CollectionDefinition(Name)]
-public sealed class DeclinedPaymentsCollection : ICollectionFixture<DeclinedPaymentsFixture>
-{
-    public const string Name = "declined payments";
 }

@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Platform.Messaging;
 using Platform.Orders.Ordering;
 
 namespace Platform.Orders.Data;
@@ -10,7 +9,6 @@ public sealed class OrdersDb(DbContextOptions<OrdersDb> options) : DbContext(opt
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
-        modelBuilder.AddOutboxAndInbox();
         modelBuilder.Entity<Order>(order =>
         {
             order.ToTable("orders");

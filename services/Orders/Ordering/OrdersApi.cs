@@ -5,9 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using Platform.Contracts;
 using Platform.Data;
-using Platform.Messaging;
 using Platform.Orders.Data;
 using static Microsoft.Extensions.Hosting.AuthenticationExtensions;
 
@@ -59,8 +57,6 @@ public static class OrdersApi
             Lines = [.. request.Items.Select(item => new OrderLine { ProductId = item.ProductId, Quantity = item.Quantity })],
         };
         db.Orders.Add(order);
-        // Same transaction as the order: the event is published (by the outbox relay) if and only if the order exists.
-        db.AddEvent(new OrderPlaced(order.Id, buyer, [.. request.Items.Select(item => new OrderLineItem(item.ProductId, item.Quantity))]));
         try
         {
             await db.SaveChangesAsync(ct);

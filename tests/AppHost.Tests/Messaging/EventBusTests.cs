@@ -50,34 +50,6 @@ public abstract class EventBusTests(PlatformFixture fixture)
     }
 
     [Fact]
-    public async Task The_handler_runs_in_the_trace_of_the_code_that_wrote_the_event()
-    {
-        using var source = new System.Diagnostics.ActivitySource("Platform.Tests.Messaging");
-        using var listener = new System.Diagnostics.ActivityListener
-        {
-            ShouldListenTo = s => s.Name is "Platform.Tests.Messaging" or "Platform.Messaging",
-            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
-                System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
-        };
-        System.Diagnostics.ActivitySource.AddActivityListener(listener);
-        await using var bus = await ProbeBus.StartAsync(fixture.App);
-        string traceId;
-        using (var request = source.StartActivity("request that places the event"))
-        {
-            traceId = request!.TraceId.ToString();
-            await using var scope = bus.Host.Services.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
-            db.AddEvent(new Probe("traced"));
-            await db.SaveChangesAsync(Cancellation);
-        }
-
-        // Published later by the relay, outside the request: the trace travels in the outbox row and the message headers.
-        await bus.WaitUntilAsync(db => db.Handled.CountAsync(Cancellation), count => count == 1);
-
-        Assert.Equal(traceId, bus.Attempts.TraceByNote["traced"]);
-    }
-
-    [Fact]
     public async Task A_poison_message_goes_to_the_dead_letter_queue_after_the_attempts_and_blocks_nothing()
     {
         await using var bus = await ProbeBus.StartAsync(fixture.App);
