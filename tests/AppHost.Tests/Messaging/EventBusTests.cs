@@ -50,6 +50,34 @@ public abstract class EventBusTests(PlatformFixture fixture)
     }
 
     [Fact]
+    public async Task The_handler_runs_in_the_trace_of_the_code_that_wrote_the_event()
+    {
+        using var source = new System.Diagnostics.ActivitySource("Platform.Tests.Messaging");
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name is "Platform.Tests.Messaging" or "Platform.Messaging",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
+                System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        await using var bus = await ProbeBus.StartAsync(fixture.App);
+        string traceId;
+        using (var request = source.StartActivity("request that places the event"))
+        {
+            traceId = request!.TraceId.ToString();
+            await using var scope = bus.Host.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
+            db.AddEvent(new Probe("traced"));
+            await db.SaveChangesAsync(Cancellation);
+        }
+
+        // Published later by the relay, outside the request: the trace travels in the outbox row and the message headers.
+        await bus.WaitUntilAsync(db => db.Handled.CountAsync(Cancellation), count => count == 1);
+
+        Assert.Equal(traceId, bus.Attempts.TraceByNote["traced"]);
+    }
+
+    [Fact]
     public async Task A_poison_message_goes_to_the_dead_letter_queue_after_the_attempts_and_blocks_nothing()
     {
         await using var bus = await ProbeBus.StartAsync(fixture.App);
@@ -101,6 +129,7 @@ public abstract class EventBusTests(PlatformFixture fixture)
             var database = $"messaging_{suffix}";
             var consumer = $"test-{suffix}";
             await ServerCommandAsync(app, $"CREATE DATABASE {database}");
+
             var primary = $"{await app.ConnectionStringAsync("postgres", Cancellation)};Database={database}";
 
             var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -113,6 +142,7 @@ public abstract class EventBusTests(PlatformFixture fixture)
                 ["EventBus:RetryDelays:0"] = "00:00:00.100",
                 ["EventBus:RetryDelays:1"] = "00:00:00.200",
             });
+            builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(5));
             builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Platform.Messaging", LogLevel.Error));
             builder.AddReplicatedDatabase<MessagingDb>("messagingdb");
             builder.AddEventBus("eventbus", consumer).AddInbox<MessagingDb>().AddSubscription<Probe, ProbeHandler>();
@@ -176,8 +206,10 @@ public abstract class EventBusTests(PlatformFixture fixture)
 
         public async ValueTask DisposeAsync()
         {
-            var connection = Host.Services.GetRequiredService<IConnection>();
             await Host.StopAsync(CancellationToken.None);
+            // A connection of its own: the host's has closed with it.
+            var factory = new ConnectionFactory { Uri = new Uri(await _app.ConnectionStringAsync("eventbus", CancellationToken.None)) };
+            await using (var connection = await factory.CreateConnectionAsync(CancellationToken.None))
             await using (var channel = await connection.CreateChannelAsync())
             {
                 foreach (var queue in new[] { _consumer, EventTopology.DeadLetterQueue(_consumer), EventTopology.RetryQueue(_consumer, 0), EventTopology.RetryQueue(_consumer, 1) })

@@ -30,10 +30,12 @@ public sealed class MessagingDb(DbContextOptions<MessagingDb> options) : DbConte
     }
 }
 
-/// <summary>Counts every invocation (including failed and duplicate-free ones) per note.</summary>
+/// <summary>Counts every handler invocation per note, and the trace each one ran in.</summary>
 public sealed class ProbeAttempts
 {
     public ConcurrentDictionary<string, int> ByNote { get; } = new();
+
+    public ConcurrentDictionary<string, string?> TraceByNote { get; } = new();
 }
 
 public sealed class ProbeHandler(MessagingDb db, ProbeAttempts attempts) : IIntegrationEventHandler<Probe>
@@ -41,6 +43,7 @@ public sealed class ProbeHandler(MessagingDb db, ProbeAttempts attempts) : IInte
     public Task HandleAsync(Probe integrationEvent, CancellationToken cancellationToken)
     {
         attempts.ByNote.AddOrUpdate(integrationEvent.Note, 1, (_, n) => n + 1);
+        attempts.TraceByNote[integrationEvent.Note] = System.Diagnostics.Activity.Current?.TraceId.ToString();
         if (integrationEvent.Fail)
         {
             throw new InvalidOperationException($"{integrationEvent.Note} always fails");
