@@ -104,14 +104,8 @@ public abstract class PostgresReplicationTests(PlatformFixture fixture)
         }
     }
 
-    private async Task<NpgsqlConnection> OpenAsync(string resource, string? database = null)
-    {
-        // Fresh connections and host states: a test that stops servers must not leave others a stale pool.
-        var connectionString = $"{await fixture.App.ConnectionStringAsync(resource, Cancellation)};Pooling=false;Host Recheck Seconds=0";
-        var connection = new NpgsqlConnection(database is null ? connectionString : $"{connectionString};Database={database}");
-        await connection.OpenAsync(Cancellation);
-        return connection;
-    }
+    private Task<NpgsqlConnection> OpenAsync(string resource, string? database = null) =>
+        Services.Databases.OpenAsync(fixture.App, resource, database);
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
     {
