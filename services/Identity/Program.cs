@@ -14,7 +14,7 @@ builder.Services.AddRazorPages(); // the login and registration pages
 
 var app = builder.Build();
 
-if (args.Contains("migrate"))
+if (MigrationStep.IsRequested(args))
 {
     // The AppHost runs this once before the service starts (identity-migrations).
     await app.Services.MigrateAsync();

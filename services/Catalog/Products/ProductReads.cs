@@ -14,11 +14,17 @@ namespace Platform.Catalog.Products;
 /// <summary>A cached page of products, its ETag, and the log position its data is at least as recent as.</summary>
 /// <remarks>Immutable, so HybridCache hands out the same instance from memory instead of deserializing a copy per hit.</remarks>
 [ImmutableObject(true)]
-public sealed record CachedPage(ProductPage Page, string ETag, ulong Position);
+public sealed record CachedPage(ProductPage Page, string ETag, ulong Position) : ICachedRead;
 
 /// <summary>A cached product (null: it does not exist), its ETag, and the log position its data is at least as recent as.</summary>
 [ImmutableObject(true)]
-public sealed record CachedProduct(ProductResponse? Product, string ETag, ulong Position);
+public sealed record CachedProduct(ProductResponse? Product, string ETag, ulong Position) : ICachedRead;
+
+/// <summary>A cached read: its data is at least as recent as this log position.</summary>
+public interface ICachedRead
+{
+    ulong Position { get; }
+}
 
 /// <summary>
 /// Product queries: HybridCache (in memory, then Redis) in front of the read replicas. Writes invalidate
@@ -33,48 +39,31 @@ public sealed partial class ProductReads(HybridCache cache, ReplicatedDatabase<C
 
     public static string ProductTag(int id) => $"product:{id}";
 
-    private HybridCacheEntryOptions EntryOptions => new()
+    public Task<CachedPage> PageAsync(ProductQuery query, ConsistencyToken? after, CancellationToken cancellationToken)
     {
-        Expiration = options.Value.Expiration,
-        LocalCacheExpiration = options.Value.LocalExpiration,
-    };
-
-    public async Task<CachedPage> PageAsync(ProductQuery query, ConsistencyToken? after, CancellationToken cancellationToken)
-    {
-        if (!options.Value.Enabled)
-        {
-            return await LoadPageAsync(query, after, cancellationToken);
-        }
-
         var search = query.Search?.Trim().ToLowerInvariant() ?? "";
-        var key = $"products:list:{query.Sort ?? "name"}:{query.Page}:{query.PageSize}:{search}";
-        var entry = await cache.GetOrCreateAsync(key, (reads: this, query, after),
-            static (state, ct) => state.reads.LoadPageAsync(state.query, state.after, ct),
-            EntryOptions, [ListsTag], cancellationToken);
-        if (after is { } token && entry.Position < (ulong)token.Position)
-        {
-            entry = await LoadPageAsync(query, after, cancellationToken);
-            await cache.SetAsync(key, entry, EntryOptions, [ListsTag], cancellationToken);
-        }
-
-        return entry;
+        return ReadThroughAsync($"products:list:{query.Sort ?? "name"}:{query.Page}:{query.PageSize}:{search}", ListsTag,
+            (position, ct) => LoadPageAsync(query, position, ct), after, cancellationToken);
     }
 
-    public async Task<CachedProduct> ProductAsync(int id, ConsistencyToken? after, CancellationToken cancellationToken)
+    public Task<CachedProduct> ProductAsync(int id, ConsistencyToken? after, CancellationToken cancellationToken) =>
+        ReadThroughAsync($"products:item:{id}", ProductTag(id), (position, ct) => LoadProductAsync(id, position, ct), after, cancellationToken);
+
+    /// <summary>The cached entry — unless it is older than the caller's token, then a fresh read that replaces it.</summary>
+    private async Task<T> ReadThroughAsync<T>(string key, string tag, Func<ConsistencyToken?, CancellationToken, ValueTask<T>> load,
+        ConsistencyToken? after, CancellationToken cancellationToken) where T : ICachedRead
     {
         if (!options.Value.Enabled)
         {
-            return await LoadProductAsync(id, after, cancellationToken);
+            return await load(after, cancellationToken);
         }
 
-        var key = $"products:item:{id}";
-        var entry = await cache.GetOrCreateAsync(key, (reads: this, id, after),
-            static (state, ct) => state.reads.LoadProductAsync(state.id, state.after, ct),
-            EntryOptions, [ProductTag(id)], cancellationToken);
+        var entryOptions = new HybridCacheEntryOptions { Expiration = options.Value.Expiration, LocalCacheExpiration = options.Value.LocalExpiration };
+        var entry = await cache.GetOrCreateAsync(key, ct => load(after, ct), entryOptions, [tag], cancellationToken);
         if (after is { } token && entry.Position < (ulong)token.Position)
         {
-            entry = await LoadProductAsync(id, after, cancellationToken);
-            await cache.SetAsync(key, entry, EntryOptions, [ProductTag(id)], cancellationToken);
+            entry = await load(after, cancellationToken);
+            await cache.SetAsync(key, entry, entryOptions, [tag], cancellationToken);
         }
 
         return entry;
