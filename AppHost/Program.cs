@@ -13,6 +13,7 @@ var postgres = infrastructure.AddPostgres("postgres");  // primary + N streaming
 var identityDb = postgres.AddDatabase("identitydb");
 var catalogDb = postgres.AddDatabase("catalogdb");
 var ordersDb = postgres.AddDatabase("ordersdb");
+var paymentsDb = postgres.AddDatabase("paymentsdb");
 
 var redis = infrastructure.AddRedis("redis");           // cache, output cache, data-protection keys
 var eventBus = infrastructure.AddRabbitMQ("eventbus");  // integration events
@@ -23,10 +24,24 @@ var identity = builder.AddIdentityService("identity", infrastructure, identityDb
 var catalog = builder.AddService<Projects.Platform_Catalog>("catalog")
     .WithDatabase(catalogDb)        // migration step first; commands on the primary, queries on the replicas
     .WithReference(redis)           // HybridCache L2 (optional: reads fall back to the database)
+    .WithReference(eventBus)        // stock changes from inventory invalidate the cache
     .WithReference(identity);       // token authority
 
 var orders = builder.AddService<Projects.Platform_Orders>("orders")
     .WithDatabase(ordersDb)
+    .WithReference(eventBus).WaitFor(eventBus)  // OrderPlaced out (outbox relay), outcomes in
     .WithReference(identity);
+
+// Workers: competing consumers, two replicas each
+builder.AddWorker<Projects.Platform_Inventory>("inventory")
+    .WithDatabaseOf(catalog, catalogDb)         // reserves stock in the catalog's database
+    .WithEventBusConsumer(eventBus, "inventory") // OrderPlaced, PaymentFailed in; StockReserved/Rejected out
+    .WithReplicas(2);
+
+builder.AddWorker<Projects.Platform_Payments>("payments")
+    .WithDatabase(paymentsDb)
+    .WithEventBusConsumer(eventBus, "payments") // StockReserved in; PaymentSucceeded/Failed out
+    .WithPaymentProvider()                      // simulated: Payments:Latency, Payments:FailureRate
+    .WithReplicas(2);
 
 builder.Build().Run();

@@ -15,6 +15,18 @@ public static class ServiceResources
             .WithAnnotation(new SameProject(stepName => builder.AddProject<TProject>(stepName, options => options.ExcludeLaunchProfile = true)));
 
     /// <summary>
+    /// Gives a resource another service's database (the worker that keeps the catalog's stock, say): both connection
+    /// strings, and a start only after <paramref name="owner"/>'s migration step has completed.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithDatabaseOf(this IResourceBuilder<ProjectResource> resource,
+        IResourceBuilder<ProjectResource> owner, PlatformDatabase database)
+    {
+        var step = owner.Resource.Annotations.OfType<MigrationStepAnnotation>().SingleOrDefault()
+            ?? throw new InvalidOperationException($"'{owner.Resource.Name}' has no migration step: give it the database with WithDatabase first.");
+        return resource.WithReference(database.Primary).WithReference(database.ReadOnly).WaitForCompletion(step.Step);
+    }
+
+    /// <summary>
     /// Gives the service its database — <c>{db}</c> on the primary for commands, <c>{db}-readonly</c> over the
     /// replicas for queries — and a migration step that must complete before the service starts.
     /// </summary>
@@ -46,10 +58,12 @@ public static class ServiceResources
         }
 
         configure?.Invoke(migrations);
-        service.WaitForCompletion(migrations);
+        service.WaitForCompletion(migrations).WithAnnotation(new MigrationStepAnnotation(migrations));
         return service;
     }
 
+    private sealed record MigrationStepAnnotation(IResourceBuilder<ProjectResource> Step) : IResourceAnnotation;
+
     /// <summary>Adds another resource running the same project (the migration step), without a launch profile.</summary>
-    private sealed record SameProject(Func<string, IResourceBuilder<ProjectResource>> Add) : IResourceAnnotation;
+    internal sealed record SameProject(Func<string, IResourceBuilder<ProjectResource>> Add) : IResourceAnnotation;
 }

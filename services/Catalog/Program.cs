@@ -1,6 +1,7 @@
 using Platform.Catalog.Data;
 using Platform.Catalog.Hosting;
 using Platform.Catalog.Products;
+using Platform.Contracts;
 
 if (MigrationStep.IsRequested(args))
 {
@@ -14,6 +15,9 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddCatalogDatabase();   // catalogdb: commands on the primary, queries on the replicas
 builder.AddCatalogCache();      // HybridCache: memory, then Redis
+builder.AddEventBus("eventbus", consumer: "catalog")          // stock changed by inventory: drop the cached copies
+    .AddSubscription<StockReserved, StockChanges>()
+    .AddSubscription<StockReleased, StockChanges>();
 builder.AddJwtAuthentication("catalog");
 builder.Services.AddAuthorizationBuilder()
     .AddScopePolicy(ProductsApi.ReadScope)

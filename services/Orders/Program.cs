@@ -12,6 +12,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddOrdersDatabase();    // ordersdb: commands on the primary, queries on the replicas
+builder.AddOrderMessaging();    // OrderPlaced out (outbox), stock and payment outcomes in (inbox)
 builder.AddJwtAuthentication("orders");
 builder.Services.AddAuthorizationBuilder().AddScopePolicy(OrdersApi.Scope);
 builder.Services.AddValidation();

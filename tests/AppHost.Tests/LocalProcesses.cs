@@ -6,13 +6,19 @@ namespace Platform.AppHost.Tests;
 /// <summary>What the orchestrator started for the local infrastructure, read from /proc.</summary>
 internal static class LocalProcesses
 {
-    /// <summary>The PIDs of every executable and project resource and of all their descendants.</summary>
-    public static IReadOnlySet<int> Of(DistributedApplication app)
+    /// <summary>The PIDs of every executable and project resource (each replica) and of all their descendants.</summary>
+    public static async Task<IReadOnlySet<int>> OfAsync(DistributedApplication app) =>
+        Trees((await PlatformApp.InstancesAsync(app, resource: null)).Values);
+
+    /// <summary>The PIDs of one resource's processes (every replica) and of all their descendants.</summary>
+    public static async Task<IReadOnlySet<int>> OfResourceAsync(DistributedApplication app, string resource) =>
+        Trees((await PlatformApp.InstancesAsync(app, resource)).Values);
+
+    // Executables and projects (the services) alike report their PID.
+    private static HashSet<int> Trees(IEnumerable<CustomResourceSnapshot> instances)
     {
-        var roots = Executables(app)
-            .Select(name => app.ResourceNotifications.TryGetCurrentState(name, out var state)
-                ? state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value
-                : null)
+        var roots = instances
+            .Select(snapshot => snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value)
             .Select(pid => Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture))
             .Where(pid => pid > 0);
         var parents = AllProcesses().ToLookup(p => p.ParentId, p => p.Id);
@@ -71,8 +77,8 @@ internal static class LocalProcesses
     /// Disposes the app and waits (a bounded while) until its processes have ended, so that the
     /// next collection starts on a quiet machine. Returns the processes still alive after the wait.
     /// </summary>
-    public static Task<IReadOnlyList<int>> DisposeAndWaitAsync(DistributedApplication app, TimeSpan bound) =>
-        DisposeAndWaitAsync(app, Of(app), bound);
+    public static async Task<IReadOnlyList<int>> DisposeAndWaitAsync(DistributedApplication app, TimeSpan bound) =>
+        await DisposeAndWaitAsync(app, await OfAsync(app), bound);
 
     /// <inheritdoc cref="DisposeAndWaitAsync(DistributedApplication, TimeSpan)"/>
     /// <param name="app">The app to dispose.</param>
@@ -104,10 +110,6 @@ internal static class LocalProcesses
             return false;
         }
     }
-
-    // Executables and projects (the services) alike report their PID.
-    private static IEnumerable<string> Executables(DistributedApplication app) =>
-        app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Select(r => r.Name);
 
     private static IEnumerable<(int Id, int ParentId)> AllProcesses()
     {

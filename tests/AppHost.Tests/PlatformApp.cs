@@ -51,16 +51,40 @@ internal static class PlatformApp
         }
         catch (OperationCanceledException e)
         {
-            throw new TimeoutException($"Not every resource became healthy: {Describe(app)}", e);
+            throw new TimeoutException($"Not every resource became healthy: {await DescribeAsync(app)}", e);
         }
     }
 
-    /// <summary>Each resource's state and health, for failure messages.</summary>
-    public static string Describe(DistributedApplication app) => string.Join("; ",
-        app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Select(r =>
-            app.ResourceNotifications.TryGetCurrentState(r.Name, out var state)
-                ? $"{r.Name}={state.Snapshot.State?.Text}/{state.Snapshot.HealthStatus?.ToString() ?? "-"}"
-                : $"{r.Name}=?"));
+    /// <summary>Each resource instance's state and health, for failure messages.</summary>
+    public static async Task<string> DescribeAsync(DistributedApplication app) => string.Join("; ",
+        (await InstancesAsync(app, resource: null)).OrderBy(i => i.Key)
+            .Select(i => $"{i.Key}={i.Value.State?.Text}/{i.Value.HealthStatus?.ToString() ?? "-"}"));
+
+    /// <summary>
+    /// The running instances of <paramref name="resource"/> (every resource when null) by unique name — one per
+    /// replica — with their latest snapshots, as the notification service replays them to a new watcher.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, CustomResourceSnapshot>> InstancesAsync(DistributedApplication app, string? resource)
+    {
+        var instances = new Dictionary<string, CustomResourceSnapshot>();
+        using var replayed = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        try
+        {
+            await foreach (var update in app.ResourceNotifications.WatchAsync(replayed.Token))
+            {
+                if (resource is null || update.Resource.Name == resource)
+                {
+                    instances[update.ResourceId] = update.Snapshot;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The replay of the current states is immediate; later updates are not needed.
+        }
+
+        return instances;
+    }
 
     public static IEnumerable<string> ResourcesWithHealthChecks(DistributedApplication app) =>
         app.Services.GetRequiredService<DistributedApplicationModel>().Resources

@@ -41,6 +41,9 @@ public abstract class PlatformFixture(string mode) : IAsyncLifetime
     /// <summary>The resources that must report healthy in this mode.</summary>
     public abstract IReadOnlyList<string> ExpectedHealthyResources { get; }
 
+    /// <summary>AppHost settings of this fixture. Payments are always approved unless a fixture says otherwise.</summary>
+    protected virtual IEnumerable<string> AppArguments => ["--Payments:FailureRate=0"];
+
     /// <summary>Why this mode cannot run here, or null when it can.</summary>
     protected virtual string? SkipReason => null;
 
@@ -48,7 +51,7 @@ public abstract class PlatformFixture(string mode) : IAsyncLifetime
     {
         if (SkipReason is null)
         {
-            _app = await PlatformApp.StartAsync(Mode, StateDirectory, TestContext.Current.CancellationToken);
+            _app = await PlatformApp.StartAsync(Mode, StateDirectory, TestContext.Current.CancellationToken, [.. AppArguments]);
         }
     }
 
@@ -78,7 +81,7 @@ public abstract class PlatformFixture(string mode) : IAsyncLifetime
 public sealed class LocalInfrastructureFixture() : PlatformFixture("local")
 {
     public override IReadOnlyList<string> ExpectedHealthyResources { get; } =
-        ["catalog", "catalogdb", "eventbus", "eventbus-epmd", "identity", "identitydb", "orders", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis"];
+        ["catalog", "catalogdb", "eventbus", "eventbus-epmd", "identity", "identitydb", "inventory", "orders", "ordersdb", "payments", "paymentsdb", "postgres", "postgres-replica1", "postgres-replica2", "redis"];
 }
 
 /// <summary>
@@ -88,7 +91,7 @@ public sealed class LocalInfrastructureFixture() : PlatformFixture("local")
 public sealed class ContainerInfrastructureFixture() : PlatformFixture("containers")
 {
     public override IReadOnlyList<string> ExpectedHealthyResources { get; } =
-        ["catalog", "catalogdb", "eventbus", "identity", "identitydb", "orders", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis"];
+        ["catalog", "catalogdb", "eventbus", "identity", "identitydb", "inventory", "orders", "ordersdb", "payments", "paymentsdb", "postgres", "postgres-replica1", "postgres-replica2", "redis"];
 
     protected override string? SkipReason => Environment.GetEnvironmentVariable("PLATFORM_TEST_CONTAINERS") == "1"
         ? null
@@ -105,4 +108,21 @@ public sealed class LocalInfrastructureCollection : ICollectionFixture<LocalInfr
 public sealed class ContainerInfrastructureCollection : ICollectionFixture<ContainerInfrastructureFixture>
 {
     public const string Name = "container infrastructure";
+}
+
+/// <summary>
+/// A platform whose payment provider declines every charge (<c>Payments:FailureRate=1</c>), after 3 s — long
+/// enough to kill a payments worker while it holds a message.
+/// </summary>
+public sealed class DeclinedPaymentsFixture() : PlatformFixture("local")
+{
+    public override IReadOnlyList<string> ExpectedHealthyResources => [];
+
+    protected override IEnumerable<string> AppArguments => ["--Payments:FailureRate=1", "--Payments:Latency=00:00:03"];
+}
+
+[CollectionDefinition(Name)]
+public sealed class DeclinedPaymentsCollection : ICollectionFixture<DeclinedPaymentsFixture>
+{
+    public const string Name = "declined payments";
 }

@@ -70,7 +70,7 @@ public sealed class RestartFixture : IAsyncLifetime
         }
         finally
         {
-            FirstRunProcesses = LocalProcesses.Of(firstRun);
+            FirstRunProcesses = await LocalProcesses.OfAsync(firstRun);
             ports = LocalProcesses.Ports(firstRun);
             await firstRun.StopAsync(ct);
 

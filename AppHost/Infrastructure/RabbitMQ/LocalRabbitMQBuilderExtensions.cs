@@ -1,5 +1,4 @@
 using System.Runtime.Versioning;
-using global::RabbitMQ.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.AppHost.Infrastructure.Local;
 
@@ -89,35 +88,9 @@ public static class LocalRabbitMQBuilderExtensions
 
     private static IResourceBuilder<LocalRabbitMQResource> WithAmqpHealthCheck(this IResourceBuilder<LocalRabbitMQResource> builder)
     {
-        // One connection, reopened when it drops, so that checks do not churn connections in the broker's log.
-        IConnection? connection = null;
-        var gate = new SemaphoreSlim(1, 1);
+        var probe = new ProbeConnection(builder.Resource, $"{builder.Resource.Name}-health");
         var healthCheckKey = $"{builder.Resource.Name}_check";
-        builder.ApplicationBuilder.Services.AddHealthChecks().AddRabbitMQ(async _ =>
-        {
-            await gate.WaitAsync();
-            try
-            {
-                if (connection is { IsOpen: true })
-                {
-                    return connection;
-                }
-
-                if (connection is not null)
-                {
-                    await connection.DisposeAsync();
-                }
-
-                var uri = await builder.Resource.ConnectionStringExpression.GetValueAsync(default);
-                var factory = new ConnectionFactory { Uri = new Uri(uri!), RequestedConnectionTimeout = TimeSpan.FromSeconds(5), AutomaticRecoveryEnabled = false };
-                connection = await factory.CreateConnectionAsync($"{builder.Resource.Name}-health");
-                return connection;
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }, name: healthCheckKey);
+        builder.ApplicationBuilder.Services.AddHealthChecks().AddRabbitMQ(_ => probe.GetAsync(CancellationToken.None), name: healthCheckKey);
         return builder.WithHealthCheck(healthCheckKey);
     }
 }

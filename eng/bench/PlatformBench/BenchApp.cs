@@ -13,11 +13,12 @@ internal static class BenchApp
     /// <param name="stateDirectory">The state folder (cold when empty).</param>
     /// <param name="withDashboard">Whether to run the dashboard too, as <c>eng/run.sh</c> does.</param>
     /// <param name="configure">Changes to the app model before it starts (e.g. a service setting).</param>
+    /// <param name="arguments">More AppHost arguments (e.g. <c>--Payments:FailureRate=0</c>).</param>
     public static async Task<(TimeSpan Elapsed, DistributedApplication App)> StartAsync(string stateDirectory, bool withDashboard,
-        Action<IDistributedApplicationTestingBuilder>? configure = null)
+        Action<IDistributedApplicationTestingBuilder>? configure = null, params string[] arguments)
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Platform_AppHost>(
-            ["--Infrastructure:Mode=local", $"--Infrastructure:StateDirectory={stateDirectory}"],
+            ["--Infrastructure:Mode=local", $"--Infrastructure:StateDirectory={stateDirectory}", .. arguments],
             (options, _) => options.DisableDashboard = !withDashboard);
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Warning)

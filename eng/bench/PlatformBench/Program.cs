@@ -1,6 +1,7 @@
 // Benchmarks, not tests: they print numbers. Usage:
 //   Platform.Bench infrastructure [warm runs] [load seconds]   start/stop times, memory, replica lag
 //   Platform.Bench services [seconds per load]                  catalog and orders throughput, pgbench ratio, memory
+//   Platform.Bench orders [seconds per rate] [rates...]         end to end: POST → confirmed at fixed offered rates, pgbench ratio
 using Platform.Bench;
 
 switch (args.FirstOrDefault())
@@ -11,8 +12,11 @@ switch (args.FirstOrDefault())
     case "services":
         await ServicesBenchmark.RunAsync(args[1..]);
         break;
+    case "orders":
+        await OrderFlowBenchmark.RunAsync(args[1..]);
+        break;
     default:
-        Console.Error.WriteLine("usage: Platform.Bench infrastructure [warm runs] [load seconds] | services [seconds per load]");
+        Console.Error.WriteLine("usage: Platform.Bench infrastructure [warm runs] [load seconds] | services [seconds per load] | orders [seconds per rate] [rates...]");
         return 2;
 }
 

@@ -1,10 +1,7 @@
 using System.Globalization;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Platform.Bench;
 
@@ -37,7 +34,7 @@ internal static class ServicesBenchmark
             {
                 await Task.Delay(TimeSpan.FromSeconds(5)); // let start-up work settle
                 idle = ProcessTree.ResidentMemory();
-                var token = await AccessTokenAsync(app);
+                var token = await MachineToken.GetAsync(app);
                 var catalog = app.GetEndpoint("catalog", "http");
                 await using (var memory = new PeakMemory())
                 {
@@ -57,7 +54,7 @@ internal static class ServicesBenchmark
                     .WithEnvironment("Catalog__Cache__Enabled", "false"));
             await using (app)
             {
-                var token = await AccessTokenAsync(app);
+                var token = await MachineToken.GetAsync(app);
                 var catalog = app.GetEndpoint("catalog", "http");
                 trivialAgain = await LoadAsync(new Uri(catalog, "/alive"), duration, []);
                 uncached = await LoadAsync(new Uri(catalog, "/products?pageSize=20"), duration, [$"Authorization: Bearer {token}"]);
@@ -101,23 +98,6 @@ internal static class ServicesBenchmark
         return await Wrk.RunAsync(url, duration, Connections, headers, script?.Invoke());
     }
 
-    /// <summary>A machine token (client credentials of the <c>workers</c> client) with the catalog and orders scopes.</summary>
-    private static async Task<string> AccessTokenAsync(DistributedApplication app)
-    {
-        var secret = await app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>()
-            .Single(p => p.Name == "identity-workers-secret").GetValueAsync(default);
-        using var http = new HttpClient { BaseAddress = app.GetEndpoint("identity", "http") };
-        using var response = await http.PostAsync(new Uri("/connect/token", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = "workers",
-            ["client_secret"] = secret!,
-            ["scope"] = "catalog orders",
-        }));
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
-    }
-
     /// <summary>wrk script: every request a new order with its own idempotency key (unique per script, thread and request).</summary>
     private static string PlaceOrderScript(string token) => $$"""
         local threads = 0
@@ -137,34 +117,4 @@ internal static class ServicesBenchmark
           }, '{"items":[{"productId":1,"quantity":1},{"productId":2,"quantity":2}]}')
         end
         """;
-
-    /// <summary>Samples the platform's memory twice a second until disposed.</summary>
-    private sealed class PeakMemory : IAsyncDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _sampler;
-
-        public PeakMemory() => _sampler = Task.Run(async () =>
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                var now = ProcessTree.ResidentMemory();
-                if (now.Total > Peak.Total)
-                {
-                    Peak = now;
-                }
-
-                await Task.Delay(500);
-            }
-        });
-
-        public ProcessTree.Memory Peak { get; private set; } = new(0, new Dictionary<string, long>());
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            await _sampler;
-            _stop.Dispose();
-        }
-    }
 }

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Data;
@@ -35,7 +36,7 @@ public static class ReplicatedDatabaseExtensions
         builder.EnrichNpgsqlDbContext<TContext>(settings => settings.DisableHealthChecks = true); // the data source has one
 
         builder.Services.AddOptions<ReplicaReadOptions>().BindConfiguration(ReplicaReadOptions.SectionName);
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(services => new ReplicatedDatabase<TContext>(
             services.GetRequiredKeyedService<NpgsqlDataSource>(connectionName),
             services.GetRequiredKeyedService<NpgsqlDataSource>(readOnlyName),

@@ -11,12 +11,18 @@ namespace Microsoft.Extensions.Hosting;
 public static class EventBusExtensions
 {
     /// <summary>
-    /// The RabbitMQ connection (Aspire client integration: health check, traces) and a confirming
+    /// The RabbitMQ connection (Aspire client integration: traces, automatic recovery) and a confirming
     /// <see cref="EventPublisher"/>. <paramref name="consumer"/> names this service's queues.
     /// </summary>
     public static EventBusBuilder AddEventBus(this IHostApplicationBuilder builder, string connectionName, string consumer)
     {
-        builder.AddRabbitMQClient(connectionName);
+        builder.AddRabbitMQClient(connectionName, settings =>
+        {
+            // A broker outage delays events (the outbox keeps them) but must neither stop the host at start
+            // (activation connects eagerly and throws) nor make the service unready.
+            settings.DisableAutoActivation = true;
+            settings.DisableHealthChecks = true;
+        });
         builder.Services.AddOptions<EventBusOptions>()
             .BindConfiguration(EventBusOptions.SectionName)
             .Configure(options => options.Consumer = consumer)
@@ -30,6 +36,7 @@ public static class EventBusExtensions
                     }
                 }
             });
+        builder.Services.AddSingleton<BrokerConnection>();
         builder.Services.AddSingleton<EventPublisher>();
         var subscriptions = new Subscriptions();
         builder.Services.AddSingleton(subscriptions);

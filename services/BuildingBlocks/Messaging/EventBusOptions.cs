@@ -20,6 +20,9 @@ public sealed class EventBusOptions
 
     internal static readonly TimeSpan[] DefaultRetryDelays = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15)];
 
+    /// <summary>How long a publish waits for the broker's confirm before it counts as failed (and is retried).</summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Unacknowledged messages a consumer holds at once.</summary>
     public ushort Prefetch { get; set; } = 16;
 

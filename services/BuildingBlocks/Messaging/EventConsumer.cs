@@ -16,26 +16,89 @@ namespace Platform.Messaging;
 /// <see cref="EventBusOptions.MaxAttempts"/>, to the dead-letter queue, so one poison message never
 /// blocks the queue. A crash before the ack means redelivery, which the inbox turns into a no-op.
 /// </summary>
-internal sealed partial class EventConsumer(IConnection connection, EventPublisher publisher, Subscriptions subscriptions,
+internal sealed partial class EventConsumer(BrokerConnection connection, EventPublisher publisher, Subscriptions subscriptions,
     IServiceScopeFactory scopes, IOptions<EventBusOptions> options, ILogger<EventConsumer> logger) : BackgroundService
 {
+    private static readonly TimeSpan MaxBackOff = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan ChannelCheckInterval = TimeSpan.FromSeconds(2);
+    private const ushort ChannelClassId = 20; // AMQP class of channel.close (a connection-level close is class 10)
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var settings = options.Value;
-        await using var channel = await connection.CreateChannelAsync(
-            new CreateChannelOptions(false, false, consumerDispatchConcurrency: settings.Concurrency), stoppingToken);
-        await EventTopology.DeclareConsumerAsync(channel, settings, subscriptions.EventNames, stoppingToken);
-        await channel.BasicQosAsync(0, settings.Prefetch, global: false, stoppingToken);
-        var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, delivery, stoppingToken);
-        await channel.BasicConsumeAsync(settings.Consumer, autoAck: false, consumer, stoppingToken);
+        var backOff = TimeSpan.FromMilliseconds(250);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            IChannel channel;
+            AsyncEventingBasicConsumer consumer;
+            try
+            {
+                (channel, consumer) = await StartConsumingAsync(stoppingToken);
+                LogConsuming(logger, options.Value.Consumer);
+                backOff = TimeSpan.FromMilliseconds(250);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // The broker may be down or restarting: keep trying, never stop the host.
+                LogNotConsuming(logger, options.Value.Consumer, backOff.TotalSeconds, e.Message);
+                await Task.Delay(backOff, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                backOff = TimeSpan.FromTicks(Math.Min(backOff.Ticks * 2, MaxBackOff.Ticks));
+                continue;
+            }
+
+            await using (channel)
+            {
+                await WhileConsumingAsync(channel, consumer, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Returns when stopping, or when the broker ended the consumer while the connection is up — it closed the channel
+    /// (a channel error) or cancelled the consumer (its queue was deleted). Automatic recovery repairs neither; it only
+    /// reopens lost connections with their channels and consumers. The caller then declares and consumes again.
+    /// </summary>
+    private static async Task WhileConsumingAsync(IChannel channel, AsyncEventingBasicConsumer consumer, CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(ChannelCheckInterval);
+        var endedChecks = 0; // twice in a row, so that a recovery in progress is not taken for an end
         try
         {
-            await Task.Delay(Timeout.Infinite, stoppingToken);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var ended = channel.IsOpen
+                    ? !consumer.IsRunning
+                    : channel.CloseReason is { Initiator: ShutdownInitiator.Peer, ClassId: ChannelClassId };
+                endedChecks = ended ? endedChecks + 1 : 0;
+                if (endedChecks >= 2)
+                {
+                    return;
+                }
+            }
         }
         catch (OperationCanceledException)
         {
             // Shutting down: unacknowledged messages go back to the queue when the channel closes.
+        }
+    }
+
+    private async Task<(IChannel, AsyncEventingBasicConsumer)> StartConsumingAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        var channel = await (await connection.GetAsync()).CreateChannelAsync(
+            new CreateChannelOptions(false, false, consumerDispatchConcurrency: settings.Concurrency), stoppingToken);
+        try
+        {
+            await EventTopology.DeclareConsumerAsync(channel, settings, subscriptions.EventNames, stoppingToken);
+            await channel.BasicQosAsync(0, settings.Prefetch, global: false, stoppingToken);
+            var consumer = new AsyncEventingBasicConsumer(channel);
+            consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, delivery, stoppingToken);
+            await channel.BasicConsumeAsync(settings.Consumer, autoAck: false, consumer, stoppingToken);
+            return (channel, consumer);
+        }
+        catch
+        {
+            await channel.DisposeAsync();
+            throw;
         }
     }
 
@@ -64,17 +127,38 @@ internal sealed partial class EventConsumer(IConnection connection, EventPublish
                     LogDuplicate(logger, message.Type, message.Id);
                 }
             }
-
-            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Not acknowledged: redelivered after the restart.
+            return; // not acknowledged: redelivered after the restart
         }
         catch (Exception e)
         {
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             await RetryOrDeadLetterAsync(channel, delivery, message, attempt, e, stoppingToken);
+            return;
+        }
+
+        await SettleAsync(channel, delivery, message.Id, ack: true);
+    }
+
+    /// <summary>Acks or requeues. When the channel is gone the broker redelivers the message anyway — and the inbox skips it.</summary>
+    private async Task SettleAsync(IChannel channel, BasicDeliverEventArgs delivery, Guid messageId, bool ack)
+    {
+        try
+        {
+            if (ack)
+            {
+                await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
+            }
+            else
+            {
+                await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogNotSettled(logger, messageId, e.Message);
         }
     }
 
@@ -90,19 +174,30 @@ internal sealed partial class EventConsumer(IConnection connection, EventPublish
         {
             // Moved first, acknowledged second: a crash in between means a duplicate (which the inbox absorbs), never a loss.
             await publisher.SendToQueueAsync(queue, message, attempt + 1, $"{error.GetType().Name}: {error.Message}", stoppingToken);
-            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
-            LogFailed(logger, message.Type, message.Id, attempt, queue, error.Message);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Could not move it (broker trouble): give it back to the queue as it is.
             LogNotMoved(logger, message.Id, e.Message);
-            await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
+            await SettleAsync(channel, delivery, message.Id, ack: false);
+            return;
         }
+
+        LogFailed(logger, message.Type, message.Id, attempt, queue, error.Message);
+        await SettleAsync(channel, delivery, message.Id, ack: true);
     }
 
     private static string? Header(IReadOnlyBasicProperties properties, string name) =>
         properties.Headers?.TryGetValue(name, out var value) == true && value is byte[] bytes ? Encoding.UTF8.GetString(bytes) : null;
+
+    [LoggerMessage(LogLevel.Information, "Consuming queue {Queue}")]
+    private static partial void LogConsuming(ILogger logger, string queue);
+
+    [LoggerMessage(LogLevel.Warning, "Cannot consume queue {Queue} yet; retrying in {Seconds} s: {Reason}")]
+    private static partial void LogNotConsuming(ILogger logger, string queue, double seconds, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Message {MessageId} could not be settled (it will be redelivered): {Reason}")]
+    private static partial void LogNotSettled(ILogger logger, Guid messageId, string reason);
 
     [LoggerMessage(LogLevel.Information, "{Type} {MessageId} was handled before; skipped")]
     private static partial void LogDuplicate(ILogger logger, string type, Guid messageId);

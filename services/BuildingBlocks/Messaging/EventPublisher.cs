@@ -8,9 +8,11 @@ namespace Platform.Messaging;
 
 /// <summary>
 /// Publishes to the broker with publisher confirms: a publish returns only once the broker has taken
-/// the message (persisted it for durable queues), and throws when it refuses or cannot route it.
+/// the message (persisted it for durable queues), and throws when it refuses or cannot route it — or when
+/// no confirm comes within <see cref="EventBusOptions.PublishTimeout"/>: after a broker restart the client can
+/// wait for a confirm forever (rabbitmq-dotnet-client#1930), and the relay must retry instead of hanging.
 /// </summary>
-public sealed class EventPublisher(IConnection connection, IOptions<EventBusOptions> options) : IAsyncDisposable
+public sealed class EventPublisher(BrokerConnection connection, IOptions<EventBusOptions> options) : IAsyncDisposable
 {
     /// <summary>The header that counts deliveries of a message (1 for the first).</summary>
     public const string AttemptHeader = "x-attempt";
@@ -61,16 +63,23 @@ public sealed class EventPublisher(IConnection connection, IOptions<EventBusOpti
         };
 
         await _lock.WaitAsync(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.PublishTimeout);
         try
         {
-            var channel = await ChannelAsync(cancellationToken);
+            var channel = await ChannelAsync(timeout.Token);
             // mandatory: an event no queue is bound to is an error, not a silent drop.
             await channel.BasicPublishAsync(exchange, routingKey, mandatory: exchange.Length > 0, properties,
-                Encoding.UTF8.GetBytes(message.Payload), cancellationToken);
+                Encoding.UTF8.GetBytes(message.Payload), timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            ResetChannel();
+            throw new TimeoutException($"The broker did not confirm {message.Type} {message.Id} within {options.Value.PublishTimeout}.");
         }
         catch
         {
-            await ResetChannelAsync();
+            ResetChannel();
             throw;
         }
         finally
@@ -86,8 +95,8 @@ public sealed class EventPublisher(IConnection connection, IOptions<EventBusOpti
             return _channel;
         }
 
-        await ResetChannelAsync();
-        _channel = await connection.CreateChannelAsync(
+        ResetChannel();
+        _channel = await (await connection.GetAsync()).CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
             cancellationToken);
         if (!_exchangeDeclared)
@@ -99,27 +108,33 @@ public sealed class EventPublisher(IConnection connection, IOptions<EventBusOpti
         return _channel;
     }
 
-    private async Task ResetChannelAsync()
+    /// <summary>Drops the channel; it is closed in the background, because closing a broken one can hang too.</summary>
+    private void ResetChannel()
     {
-        if (_channel is not null)
+        if (_channel is { } channel)
         {
-            try
-            {
-                await _channel.DisposeAsync();
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // A broken channel may fail to close; it is being replaced anyway.
-            }
-
             _channel = null;
+            _ = CloseQuietlyAsync(channel);
         }
     }
 
-    public async ValueTask DisposeAsync()
+    private static async Task CloseQuietlyAsync(IChannel channel)
     {
-        await ResetChannelAsync();
+        try
+        {
+            await channel.DisposeAsync();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A broken channel may fail to close; it has been replaced anyway.
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        ResetChannel();
         _lock.Dispose();
+        return ValueTask.CompletedTask;
     }
 
     internal static int Attempt(IReadOnlyBasicProperties properties) =>

@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using Platform.Catalog.Inventory;
 using Platform.Catalog.Products;
+using Platform.Messaging;
 
 namespace Platform.Catalog.Data;
 
@@ -13,6 +15,24 @@ public sealed class CatalogDb(DbContextOptions<CatalogDb> options) : DbContext(o
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasPostgresExtension("pg_trgm");
+        modelBuilder.AddOutboxAndInbox(); // the inventory worker's events and deduplication
+        modelBuilder.Entity<StockReservation>(reservation =>
+        {
+            reservation.ToTable("stock_reservations");
+            reservation.HasKey(r => r.OrderId);
+            reservation.Property(r => r.OrderId).HasColumnName("order_id");
+            reservation.Property(r => r.Status).HasColumnName("status").HasMaxLength(20);
+            reservation.Property(r => r.CreatedAt).HasColumnName("created_at");
+            reservation.HasMany(r => r.Lines).WithOne().HasForeignKey(l => l.OrderId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<StockReservationLine>(line =>
+        {
+            line.ToTable("stock_reservation_lines");
+            line.HasKey(l => new { l.OrderId, l.ProductId });
+            line.Property(l => l.OrderId).HasColumnName("order_id");
+            line.Property(l => l.ProductId).HasColumnName("product_id");
+            line.Property(l => l.Quantity).HasColumnName("quantity");
+        });
         modelBuilder.Entity<Product>(product =>
         {
             product.ToTable("products", table =>

@@ -74,9 +74,12 @@ public sealed partial class ProductReads(HybridCache cache, ReplicatedDatabase<C
     /// With Redis down only this instance's memory is invalidated: the write still succeeds, and other
     /// instances may serve their older copy until it expires.
     /// </summary>
-    public async Task InvalidateAsync(int id, CancellationToken cancellationToken)
+    public Task InvalidateAsync(int id, CancellationToken cancellationToken) => InvalidateAsync([id], cancellationToken);
+
+    /// <inheritdoc cref="InvalidateAsync(int, CancellationToken)"/>
+    public async Task InvalidateAsync(IEnumerable<int> ids, CancellationToken cancellationToken)
     {
-        foreach (var tag in new[] { ListsTag, ProductTag(id) })
+        foreach (var tag in ids.Distinct().Select(ProductTag).Prepend(ListsTag))
         {
             try
             {

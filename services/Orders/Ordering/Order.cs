@@ -12,6 +12,9 @@ public sealed class Order
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>When it became confirmed or cancelled.</summary>
+    public DateTimeOffset? SettledAt { get; set; }
+
     /// <summary>The client's <c>Idempotency-Key</c>: a retried POST with the same key returns this order.</summary>
     public string? IdempotencyKey { get; set; }
 

@@ -11,7 +11,7 @@ public sealed record OrderAccepted(Guid OrderId, string Status);
 
 public sealed record OrderItemResponse(int ProductId, int Quantity, decimal? UnitPrice);
 
-public sealed record OrderResponse(Guid Id, string Status, DateTimeOffset CreatedAt, IReadOnlyList<OrderItemResponse> Items, decimal? Total);
+public sealed record OrderResponse(Guid Id, string Status, DateTimeOffset CreatedAt, DateTimeOffset? SettledAt, IReadOnlyList<OrderItemResponse> Items, decimal? Total);
 
 public sealed record OrderSummary(Guid Id, string Status, DateTimeOffset CreatedAt, int Quantity, decimal? Total);
 

@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using Platform.Contracts;
 using Platform.Data;
+using Platform.Messaging;
 using Platform.Orders.Data;
 using static Microsoft.Extensions.Hosting.AuthenticationExtensions;
 
@@ -57,6 +59,8 @@ public static class OrdersApi
             Lines = [.. request.Items.Select(item => new OrderLine { ProductId = item.ProductId, Quantity = item.Quantity })],
         };
         db.Orders.Add(order);
+        // Same transaction as the order: the event is published (by the outbox relay) if and only if the order exists.
+        db.AddEvent(new OrderPlaced(order.Id, buyer, [.. request.Items.Select(item => new OrderLineItem(item.ProductId, item.Quantity))]));
         try
         {
             await db.SaveChangesAsync(ct);
@@ -79,7 +83,7 @@ public static class OrdersApi
         var buyer = Buyer(http.User);
         await using var read = await database.ReadAsync(after, ct);
         var order = await read.Db.Orders.Where(o => o.Id == id && o.BuyerId == buyer)
-            .Select(o => new { o.Id, o.Status, o.CreatedAt, Lines = o.Lines.OrderBy(l => l.ProductId).ToList() })
+            .Select(o => new { o.Id, o.Status, o.CreatedAt, o.SettledAt, Lines = o.Lines.OrderBy(l => l.ProductId).ToList() })
             .FirstOrDefaultAsync(ct);
         if (order is null)
         {
@@ -88,7 +92,7 @@ public static class OrdersApi
 
         var items = order.Lines.Select(l => new OrderItemResponse(l.ProductId, l.Quantity, l.UnitPrice)).ToList();
         var total = items.All(i => i.UnitPrice is not null) ? items.Sum(i => i.Quantity * i.UnitPrice!.Value) : (decimal?)null;
-        return TypedResults.Ok(new OrderResponse(order.Id, StatusName(order.Status), order.CreatedAt, items, total));
+        return TypedResults.Ok(new OrderResponse(order.Id, StatusName(order.Status), order.CreatedAt, order.SettledAt, items, total));
     }
 
     /// <summary>The caller's own orders, newest first.</summary>

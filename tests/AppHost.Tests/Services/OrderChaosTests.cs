@@ -64,5 +64,6 @@ public abstract class OrderChaosTests(PlatformFixture fixture)
         Assert.Equal((long)Orders, await Databases.ScalarAsync<long>(fixture.App, "catalogdb",
             "SELECT count(*) FROM stock_reservations WHERE order_id = ANY($1) AND status = 'reserved'", ids));
         Assert.Equal(1000 - placed.Sum(p => p.Quantity), await flow.StockAsync(productId));
+        await PlatformApp.WaitForHealthyAsync(fixture.App, Cancellation); // the workers' consumers are back too
     }
 }

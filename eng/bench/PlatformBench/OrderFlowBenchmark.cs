@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using Npgsql;
+
+namespace Platform.Bench;
+
+/// <summary>
+/// End to end: orders placed at a fixed rate (open loop: one every 1/rate s, whatever the answers do) and the time
+/// until each is confirmed — POST, outbox, RabbitMQ, inventory, payments, orders — read from the orders' own
+/// <c>created_at</c>/<c>settled_at</c>. Beside it <c>pgbench</c> on the same primary in the same run.
+/// </summary>
+internal static class OrderFlowBenchmark
+{
+    private const int PgBenchClients = 16;
+    private static readonly TimeSpan Settling = TimeSpan.FromSeconds(60);
+
+    public static async Task RunAsync(string[] args)
+    {
+        var duration = TimeSpan.FromSeconds(args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 15);
+        int[] rates = args.Length > 1 ? [.. args[1..].Select(a => int.Parse(a, CultureInfo.InvariantCulture))] : [100, 200, 300];
+        var stateDirectory = Directory.CreateTempSubdirectory("platform-bench-").FullName;
+        try
+        {
+            Console.WriteLine($"Order flow in local mode on {Environment.ProcessorCount} cores: {duration.TotalSeconds:F0} s per offered rate " +
+                              "(after a 3 s warm-up at 50/s), payments approved after the provider's default latency; state folder " + stateDirectory);
+            var (_, app) = await BenchApp.StartAsync(stateDirectory, withDashboard: true, configure: null, "--Payments:FailureRate=0");
+            await using (app)
+            {
+                var ordersDb = await app.GetConnectionStringAsync("ordersdb") ?? "";
+                await StockUpAsync(await app.GetConnectionStringAsync("catalogdb") ?? "");
+                using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 })
+                {
+                    BaseAddress = app.GetEndpoint("orders", "http"),
+                    Timeout = TimeSpan.FromSeconds(30),
+                };
+                http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await MachineToken.GetAsync(app));
+                await PlaceAtRateAsync(http, ordersDb, 50, TimeSpan.FromSeconds(3)); // JIT, pools, queues
+
+                Console.WriteLine();
+                Console.WriteLine("offered/s  accepted/s  confirmed/s  cancelled  unsettled   p50 ms   p99 ms   max ms");
+                var results = new List<Row>();
+                ProcessTree.Memory peak;
+                await using (var memory = new PeakMemory())
+                {
+                    foreach (var rate in rates)
+                    {
+                        var row = await PlaceAtRateAsync(http, ordersDb, rate, duration);
+                        results.Add(row);
+                        Console.WriteLine(row);
+                    }
+
+                    peak = memory.Peak;
+                }
+
+                var pgbenchTps = await PgBench.TransactionsPerSecondAsync(await app.GetConnectionStringAsync("postgres") ?? "", duration, PgBenchClients);
+                var best = results.MaxBy(r => r.ConfirmedPerSecond)!;
+                Console.WriteLine();
+                Console.WriteLine($"pgbench TPC-B, same primary, {PgBenchClients} clients: {pgbenchTps:F0} tps");
+                Console.WriteLine($"confirmed orders/s ÷ pgbench tps: {best.ConfirmedPerSecond / pgbenchTps:F2} (best row: {best.Offered}/s offered)");
+                Console.WriteLine($"memory (PSS), whole platform, peak during the order load: {peak.Total / 1048576.0:F0} MiB");
+                foreach (var (name, bytes) in peak.ByProcess.OrderByDescending(p => p.Value).Take(12))
+                {
+                    Console.WriteLine($"    {name,-28} {bytes / 1048576.0,7:F0} MiB");
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(stateDirectory, recursive: true);
+        }
+    }
+
+    /// <summary>Enough stock in the two products the orders take that none is cancelled for want of it.</summary>
+    private static async Task StockUpAsync(string catalogDb)
+    {
+        await using var connection = new NpgsqlConnection(catalogDb);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("UPDATE products SET stock = 100000000 WHERE id IN (1, 2)", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<Row> PlaceAtRateAsync(HttpClient http, string ordersDb, int rate, TimeSpan duration)
+    {
+        var total = (int)(rate * duration.TotalSeconds);
+        var placing = new List<Task<Guid?>>(total);
+        var run = Guid.NewGuid().ToString("N");
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < total; i++)
+        {
+            var due = TimeSpan.FromSeconds((double)i / rate);
+            if (due > clock.Elapsed)
+            {
+                await Task.Delay(due - clock.Elapsed);
+            }
+
+            placing.Add(PlaceAsync(http, $"bench-{run}-{i}"));
+        }
+
+        var accepted = (await Task.WhenAll(placing)).OfType<Guid>().ToArray();
+        var acceptedPerSecond = accepted.Length / clock.Elapsed.TotalSeconds;
+        await using var connection = new NpgsqlConnection(ordersDb);
+        await connection.OpenAsync();
+        var deadline = DateTime.UtcNow + Settling;
+        while (await ScalarAsync<long>(connection, "SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'Processing'", accepted) > 0
+               && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        await using var command = new NpgsqlCommand("""
+            SELECT count(*) FILTER (WHERE status = 'Confirmed'),
+                   count(*) FILTER (WHERE status = 'Cancelled'),
+                   count(*) FILTER (WHERE status = 'Processing'),
+                   extract(epoch FROM max(settled_at) - min(created_at)),
+                   1000 * extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY settled_at - created_at)),
+                   1000 * extract(epoch FROM percentile_cont(0.99) WITHIN GROUP (ORDER BY settled_at - created_at)),
+                   1000 * extract(epoch FROM max(settled_at - created_at))
+            FROM orders WHERE id = ANY($1)
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = accepted });
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        var span = reader.IsDBNull(3) ? double.NaN : (double)reader.GetDecimal(3);
+        return new Row(rate, acceptedPerSecond, reader.GetInt64(0) / span, reader.GetInt64(1), reader.GetInt64(2),
+            Milliseconds(reader, 4), Milliseconds(reader, 5), Milliseconds(reader, 6));
+    }
+
+    private static double Milliseconds(NpgsqlDataReader reader, int column) => reader.IsDBNull(column) ? double.NaN : (double)reader.GetDecimal(column);
+
+    private static async Task<Guid?> PlaceAsync(HttpClient http, string idempotencyKey)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/orders")
+        {
+            Content = JsonContent.Create(new { items = new[] { new { productId = 1, quantity = 1 }, new { productId = 2, quantity = 2 } } }),
+            Headers = { { "Idempotency-Key", idempotencyKey } },
+        };
+        try
+        {
+            using var response = await http.SendAsync(request);
+            return response.StatusCode == HttpStatusCode.Accepted
+                ? (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("orderId").GetGuid()
+                : null;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+        catch (TaskCanceledException)
+        {
+            return null; // timed out
+        }
+    }
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, Guid[] ids)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = ids });
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    private sealed record Row(int Offered, double AcceptedPerSecond, double ConfirmedPerSecond, long Cancelled, long Unsettled,
+        double P50Ms, double P99Ms, double MaxMs)
+    {
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+            $"{Offered,9}  {AcceptedPerSecond,10:F0}  {ConfirmedPerSecond,11:F0}  {Cancelled,9}  {Unsettled,9}  {P50Ms,7:F0}  {P99Ms,7:F0}  {MaxMs,7:F0}");
+    }
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): the whole order flow end to end — orders placed at fixed offered rates, time until each
+# is confirmed (outbox → RabbitMQ → inventory → payments → orders), p50/p99 — beside pgbench tps on the same
+# Postgres primary in the same run, and the platform's peak memory. Needs pgbench.
+# Usage: eng/bench/orders.sh [seconds per rate] [rates per second...]   (default: 15 100 200 300)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source eng/prerequisites.sh
+ensure_prerequisites
+command -v pgbench >/dev/null || { echo "pgbench is missing: sudo apt-get install -y postgresql-client" >&2; exit 1; }
+dotnet build eng/bench/PlatformBench -c Release -nologo -v quiet
+exec dotnet eng/bench/PlatformBench/bin/Release/net10.0/Platform.Bench.dll orders "$@"
