@@ -33,26 +33,46 @@ internal static class OrderFlowBenchmark
             await using (app)
             {
                 var ordersDb = await app.GetConnectionStringAsync("ordersdb") ?? "";
-                await StockUpAsync(await app.GetConnectionStringAsync("catalogdb") ?? "");
+                var products = await StockUpAsync(await app.GetConnectionStringAsync("catalogdb") ?? "");
                 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 })
                 {
                     BaseAddress = app.GetEndpoint("orders", "http"),
                     Timeout = TimeSpan.FromSeconds(30),
                 };
                 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await MachineToken.GetAsync(app));
-                await PlaceAtRateAsync(http, ordersDb, 50, TimeSpan.FromSeconds(3)); // JIT, pools, queues
+                await PlaceAtRateAsync(http, ordersDb, products, 50, TimeSpan.FromSeconds(3)); // JIT, pools, queues
+                await Task.Delay(TimeSpan.FromSeconds(20)); // the warm-up's backlog, JIT tiering and pool trimming settle first
+                var idleBefore = ProcessTree.CpuMilliseconds();
+                await Task.Delay(TimeSpan.FromSeconds(10));
+                var idleAfter = ProcessTree.CpuMilliseconds();
+                Console.WriteLine($"idle CPU: {(idleAfter.Total - idleBefore.Total) / 10.0 / 10:F1} % of one core = " + string.Join(", ",
+                    idleAfter.ByProcess.Select(p => (p.Key, Percent: (p.Value - idleBefore.ByProcess.GetValueOrDefault(p.Key)) / 100.0))
+                        .Where(p => p.Percent >= 0.1).OrderByDescending(p => p.Percent).Select(p => $"{p.Key} {p.Percent:F1}")));
 
                 Console.WriteLine();
-                Console.WriteLine("offered/s  accepted/s  confirmed/s  cancelled  unsettled   p50 ms   p99 ms   max ms");
+                Console.WriteLine("offered/s  accepted/s  confirmed/s  cancelled  unsettled   p50 ms   p99 ms   max ms   deepest queues");
                 var results = new List<Row>();
                 ProcessTree.Memory peak;
                 await using (var memory = new PeakMemory())
                 {
                     foreach (var rate in rates)
                     {
-                        var row = await PlaceAtRateAsync(http, ordersDb, rate, duration);
+                        Row row;
+                        var cpuBefore = ProcessTree.CpuMilliseconds();
+                        await using (var queues = await QueueDepths.StartAsync(app))
+                        {
+                            row = await PlaceAtRateAsync(http, ordersDb, products, rate, duration);
+                            row = row with { Backlog = string.Join(", ", queues.Deepest.Where(q => q.Value > 0 && !q.Key.Contains('.'))
+                                .OrderByDescending(q => q.Value).Select(q => $"{q.Key} {q.Value}")) };
+                        }
+
                         results.Add(row);
                         Console.WriteLine(row);
+                        var cpuAfter = ProcessTree.CpuMilliseconds();
+                        var settled = row.Confirmed + row.Cancelled;
+                        Console.WriteLine($"           CPU ms per settled order: {(cpuAfter.Total - cpuBefore.Total) / (double)settled:F1} = " + string.Join(", ",
+                            cpuAfter.ByProcess.Select(p => (p.Key, Ms: (p.Value - cpuBefore.ByProcess.GetValueOrDefault(p.Key)) / (double)settled))
+                                .Where(p => p.Ms >= 0.1).OrderByDescending(p => p.Ms).Select(p => $"{p.Key} {p.Ms:F1}")));
                     }
 
                     peak = memory.Peak;
@@ -76,16 +96,23 @@ internal static class OrderFlowBenchmark
         }
     }
 
-    /// <summary>Enough stock in the two products the orders take that none is cancelled for want of it.</summary>
-    private static async Task StockUpAsync(string catalogDb)
+    /// <summary>Enough stock in every (demo) product that no order is cancelled for want of it; returns their ids.</summary>
+    private static async Task<int[]> StockUpAsync(string catalogDb)
     {
         await using var connection = new NpgsqlConnection(catalogDb);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("UPDATE products SET stock = 100000000 WHERE id IN (1, 2)", connection);
-        await command.ExecuteNonQueryAsync();
+        await using var command = new NpgsqlCommand("UPDATE products SET stock = 100000000 RETURNING id", connection);
+        var ids = new List<int>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetInt32(0));
+        }
+
+        return [.. ids];
     }
 
-    private static async Task<Row> PlaceAtRateAsync(HttpClient http, string ordersDb, int rate, TimeSpan duration)
+    private static async Task<Row> PlaceAtRateAsync(HttpClient http, string ordersDb, int[] products, int rate, TimeSpan duration)
     {
         var total = (int)(rate * duration.TotalSeconds);
         var placing = new List<Task<Guid?>>(total);
@@ -99,7 +126,10 @@ internal static class OrderFlowBenchmark
                 await Task.Delay(due - clock.Elapsed);
             }
 
-            placing.Add(PlaceAsync(http, $"bench-{run}-{i}"));
+            // Two lines of different products, picked at random: orders spread over the catalog like a shop's.
+            var first = products[Random.Shared.Next(products.Length)];
+            var second = products[Random.Shared.Next(products.Length)];
+            placing.Add(PlaceAsync(http, $"bench-{run}-{i}", first, second == first ? products[0] : second));
         }
 
         var accepted = (await Task.WhenAll(placing)).OfType<Guid>().ToArray();
@@ -127,17 +157,17 @@ internal static class OrderFlowBenchmark
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
         var span = reader.IsDBNull(3) ? double.NaN : (double)reader.GetDecimal(3);
-        return new Row(rate, acceptedPerSecond, reader.GetInt64(0) / span, reader.GetInt64(1), reader.GetInt64(2),
+        return new Row(rate, acceptedPerSecond, reader.GetInt64(0), reader.GetInt64(0) / span, reader.GetInt64(1), reader.GetInt64(2),
             Milliseconds(reader, 4), Milliseconds(reader, 5), Milliseconds(reader, 6));
     }
 
     private static double Milliseconds(NpgsqlDataReader reader, int column) => reader.IsDBNull(column) ? double.NaN : (double)reader.GetDecimal(column);
 
-    private static async Task<Guid?> PlaceAsync(HttpClient http, string idempotencyKey)
+    private static async Task<Guid?> PlaceAsync(HttpClient http, string idempotencyKey, int firstProduct, int secondProduct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/orders")
         {
-            Content = JsonContent.Create(new { items = new[] { new { productId = 1, quantity = 1 }, new { productId = 2, quantity = 2 } } }),
+            Content = JsonContent.Create(new { items = new[] { new { productId = firstProduct, quantity = 1 }, new { productId = secondProduct, quantity = 2 } } }),
             Headers = { { "Idempotency-Key", idempotencyKey } },
         };
         try
@@ -164,10 +194,10 @@ internal static class OrderFlowBenchmark
         return (T)(await command.ExecuteScalarAsync())!;
     }
 
-    private sealed record Row(int Offered, double AcceptedPerSecond, double ConfirmedPerSecond, long Cancelled, long Unsettled,
-        double P50Ms, double P99Ms, double MaxMs)
+    private sealed record Row(int Offered, double AcceptedPerSecond, long Confirmed, double ConfirmedPerSecond, long Cancelled, long Unsettled,
+        double P50Ms, double P99Ms, double MaxMs, string Backlog = "")
     {
         public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-            $"{Offered,9}  {AcceptedPerSecond,10:F0}  {ConfirmedPerSecond,11:F0}  {Cancelled,9}  {Unsettled,9}  {P50Ms,7:F0}  {P99Ms,7:F0}  {MaxMs,7:F0}");
+            $"{Offered,9}  {AcceptedPerSecond,10:F0}  {ConfirmedPerSecond,11:F0}  {Cancelled,9}  {Unsettled,9}  {P50Ms,7:F0}  {P99Ms,7:F0}  {MaxMs,7:F0}   {Backlog}");
     }
 }

@@ -11,7 +11,14 @@ internal static class ProcessTree
 {
     public sealed record Memory(long Total, IReadOnlyDictionary<string, long> ByProcess);
 
-    public static Memory ResidentMemory()
+    public static Memory ResidentMemory() => Sum(p => p.Pss);
+
+    /// <summary>CPU time (user + system) used so far, in milliseconds, by the same processes.</summary>
+    public static Memory CpuMilliseconds() => Sum(p => p.CpuTicks * 1000 / TicksPerSecond);
+
+    private const long TicksPerSecond = 100; // USER_HZ on Linux
+
+    private static Memory Sum(Func<Process, long> measure)
     {
         var processes = ReadAll();
         var children = processes.ToLookup(p => p.Parent);
@@ -24,9 +31,9 @@ internal static class ProcessTree
         {
             if (processes.FirstOrDefault(p => p.Id == pid) is { } process)
             {
-                total += process.Pss;
+                total += measure(process);
                 var name = pid == Environment.ProcessId ? "apphost (this process)" : process.Name;
-                byName[name] = byName.GetValueOrDefault(name) + process.Pss;
+                byName[name] = byName.GetValueOrDefault(name) + measure(process);
             }
 
             foreach (var child in children[pid])
@@ -38,7 +45,7 @@ internal static class ProcessTree
         return new Memory(total, byName);
     }
 
-    private sealed record Process(int Id, int Parent, string Name, string CommandLine, long Pss);
+    private sealed record Process(int Id, int Parent, string Name, string CommandLine, long Pss, long CpuTicks);
 
     private static List<Process> ReadAll()
     {
@@ -58,7 +65,12 @@ internal static class ProcessTree
                     lines.FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal))?[key.Length..].Trim() ?? "0";
                 var pssKb = long.Parse(Field(rollup, "Pss:").Split(' ')[0], CultureInfo.InvariantCulture);
                 var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
-                result.Add(new Process(pid, int.Parse(Field(status, "PPid:"), CultureInfo.InvariantCulture), Field(status, "Name:"), commandLine, pssKb * 1024));
+                // "pid (comm) state ppid … utime stime …": fields 14 and 15, counted after the last ')'.
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var cpuTicks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                result.Add(new Process(pid, int.Parse(Field(status, "PPid:"), CultureInfo.InvariantCulture), Field(status, "Name:"), commandLine,
+                    pssKb * 1024, cpuTicks));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -20,8 +20,8 @@ public sealed record StockRejected(Guid OrderId, string Reason) : IntegrationEve
 /// <summary>Inventory: a failed order's reservation was released; these quantities are back in stock.</summary>
 public sealed record StockReleased(Guid OrderId, IReadOnlyList<OrderLineItem> Items) : IntegrationEvent;
 
-/// <summary>Payments: the order's total was charged.</summary>
-public sealed record PaymentSucceeded(Guid OrderId, decimal Amount) : IntegrationEvent;
+/// <summary>Payments: the order's total was charged, for these priced lines (from <see cref="StockReserved"/>).</summary>
+public sealed record PaymentSucceeded(Guid OrderId, decimal Amount, IReadOnlyList<PricedLineItem> Items) : IntegrationEvent;
 
-/// <summary>Payments: the charge was declined; inventory releases the stock, orders cancels.</summary>
-public sealed record PaymentFailed(Guid OrderId, string Reason) : IntegrationEvent;
+/// <summary>Payments: the charge was declined; inventory releases the stock, orders cancels (keeping the prices it was offered).</summary>
+public sealed record PaymentFailed(Guid OrderId, string Reason, IReadOnlyList<PricedLineItem> Items) : IntegrationEvent;

@@ -62,10 +62,14 @@ public sealed class EventBusBuilder(IHostApplicationBuilder builder, Subscriptio
 {
     private bool _consuming;
 
-    /// <summary>Handles every message once per consumer, in a transaction of <typeparamref name="TContext"/> together with the handler's work.</summary>
+    /// <summary>
+    /// Handles every message once per consumer, in a transaction of <typeparamref name="TContext"/> together with the
+    /// handler's work; old inbox entries and published outbox events of that database are deleted after <c>EventBus:Retention</c>.
+    /// </summary>
     public EventBusBuilder AddInbox<TContext>() where TContext : DbContext
     {
         builder.Services.AddScoped<IInbox, DatabaseInbox<TContext>>();
+        builder.Services.AddHostedService<MessageRetention<TContext>>();
         return this;
     }
 

@@ -20,6 +20,12 @@ public sealed class EventBusOptions
 
     internal static readonly TimeSpan[] DefaultRetryDelays = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15)];
 
+    /// <summary>How long published outbox events and inbox entries (handled message ids) are kept.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often the clean-up runs.</summary>
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>How long a publish waits for the broker's confirm before it counts as failed (and is retried).</summary>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -27,5 +33,5 @@ public sealed class EventBusOptions
     public ushort Prefetch { get; set; } = 16;
 
     /// <summary>Messages a consumer handles at the same time.</summary>
-    public ushort Concurrency { get; set; } = 4;
+    public ushort Concurrency { get; set; } = 8;
 }

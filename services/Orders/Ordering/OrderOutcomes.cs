@@ -5,56 +5,54 @@ using Platform.Orders.Data;
 
 namespace Platform.Orders.Ordering;
 
-// How the background steps settle an order. Each runs once per event (inbox) in one transaction, and only
-// moves an order that is still processing: a terminal state never changes, whatever arrives late or twice.
-
-/// <summary>Stock reserved: the order's lines get the catalog's prices; payment comes next.</summary>
-public sealed class StockReservedHandler(OrdersDb db) : IIntegrationEventHandler<StockReserved>
-{
-    public async Task HandleAsync(StockReserved integrationEvent, CancellationToken cancellationToken)
-    {
-        foreach (var item in integrationEvent.Items)
-        {
-            await db.Set<OrderLine>()
-                .Where(l => l.OrderId == integrationEvent.OrderId && l.ProductId == item.ProductId)
-                .ExecuteUpdateAsync(set => set.SetProperty(l => l.UnitPrice, item.UnitPrice), cancellationToken);
-        }
-    }
-}
+// How the background steps settle an order: one outcome event each, handled once (inbox) in one transaction. Only an
+// order that is still processing moves: a terminal state never changes, whatever arrives late or twice.
 
 public sealed class StockRejectedHandler(OrdersDb db, TimeProvider time) : IIntegrationEventHandler<StockRejected>
 {
     public Task HandleAsync(StockRejected integrationEvent, CancellationToken cancellationToken) =>
-        db.SettleAsync(integrationEvent.OrderId, OrderStatus.Cancelled, time, cancellationToken);
+        db.SettleAsync(integrationEvent.OrderId, OrderStatus.Cancelled, [], time, cancellationToken);
 }
 
 public sealed class PaymentSucceededHandler(OrdersDb db, TimeProvider time) : IIntegrationEventHandler<PaymentSucceeded>
 {
     public Task HandleAsync(PaymentSucceeded integrationEvent, CancellationToken cancellationToken) =>
-        db.SettleAsync(integrationEvent.OrderId, OrderStatus.Confirmed, time, cancellationToken);
+        db.SettleAsync(integrationEvent.OrderId, OrderStatus.Confirmed, integrationEvent.Items, time, cancellationToken);
 }
 
 public sealed class PaymentFailedHandler(OrdersDb db, TimeProvider time) : IIntegrationEventHandler<PaymentFailed>
 {
     public Task HandleAsync(PaymentFailed integrationEvent, CancellationToken cancellationToken) =>
-        db.SettleAsync(integrationEvent.OrderId, OrderStatus.Cancelled, time, cancellationToken);
+        db.SettleAsync(integrationEvent.OrderId, OrderStatus.Cancelled, integrationEvent.Items, time, cancellationToken);
 }
 
 internal static class OrderSettlement
 {
-    public static Task<int> SettleAsync(this OrdersDb db, Guid orderId, OrderStatus outcome, TimeProvider time, CancellationToken cancellationToken) =>
-        db.Orders.Where(o => o.Id == orderId && o.Status == OrderStatus.Processing)
-            .ExecuteUpdateAsync(set => set.SetProperty(o => o.Status, outcome).SetProperty(o => o.SettledAt, time.GetUtcNow()), cancellationToken);
+    /// <summary>The outcome, and the catalog prices the stock was reserved at (none when it was not): one statement.</summary>
+    public static Task<int> SettleAsync(this OrdersDb db, Guid orderId, OrderStatus outcome, IReadOnlyList<PricedLineItem> prices,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        var productIds = prices.Select(i => i.ProductId).ToArray();
+        var unitPrices = prices.Select(i => i.UnitPrice).ToArray();
+        return db.Database.ExecuteSqlAsync($"""
+            WITH settled AS (
+                UPDATE orders SET status = {outcome.ToString()}, settled_at = {time.GetUtcNow()}
+                WHERE id = {orderId} AND status = {OrderStatus.Processing.ToString()}
+                RETURNING id)
+            UPDATE order_lines l SET unit_price = p.unit_price
+            FROM settled, unnest({productIds}, {unitPrices}) AS p(product_id, unit_price)
+            WHERE l.order_id = settled.id AND l.product_id = p.product_id
+            """, cancellationToken);
+    }
 }
 
 public static class OrderMessagingExtensions
 {
-    /// <summary>Publishes <c>OrderPlaced</c> from the outbox and consumes the outcomes of stock and payment.</summary>
+    /// <summary>Publishes <c>OrderPlaced</c> from the outbox and consumes the outcomes: stock rejected, payment succeeded or failed.</summary>
     public static IHostApplicationBuilder AddOrderMessaging(this IHostApplicationBuilder builder)
     {
         builder.AddEventBus("eventbus", consumer: "orders")
             .AddInbox<OrdersDb>()
-            .AddSubscription<StockReserved, StockReservedHandler>()
             .AddSubscription<StockRejected, StockRejectedHandler>()
             .AddSubscription<PaymentSucceeded, PaymentSucceededHandler>()
             .AddSubscription<PaymentFailed, PaymentFailedHandler>();

@@ -19,14 +19,18 @@ public sealed class OrderPlacedHandler(InventoryDb db, TimeProvider time) : IInt
             return; // reserved already
         }
 
-        var ids = integrationEvent.Items.Select(i => i.ProductId).Order().ToArray();
+        // A product may appear on several lines: what counts is its total.
+        var wanted = integrationEvent.Items.GroupBy(i => i.ProductId)
+            .Select(g => (Id: g.Key, Quantity: g.Sum(i => i.Quantity))).OrderBy(w => w.Id).ToArray();
+        var ids = wanted.Select(w => w.Id).ToArray();
+        var quantities = wanted.Select(w => w.Quantity).ToArray();
         var products = (await db.Database.SqlQuery<ProductStock>(
                 $"SELECT id AS \"Id\", stock AS \"Stock\", price AS \"Price\" FROM products WHERE id = ANY({ids}) ORDER BY id FOR UPDATE")
             .ToListAsync(cancellationToken)).ToDictionary(p => p.Id);
-        var problems = integrationEvent.Items
-            .Select(item => products.TryGetValue(item.ProductId, out var product)
-                ? product.Stock < item.Quantity ? $"product {item.ProductId}: {product.Stock} in stock, {item.Quantity} ordered" : null
-                : $"product {item.ProductId} does not exist")
+        var problems = wanted
+            .Select(item => products.TryGetValue(item.Id, out var product)
+                ? product.Stock < item.Quantity ? $"product {item.Id}: {product.Stock} in stock, {item.Quantity} ordered" : null
+                : $"product {item.Id} does not exist")
             .OfType<string>().ToList();
         if (problems.Count > 0)
         {
@@ -34,15 +38,13 @@ public sealed class OrderPlacedHandler(InventoryDb db, TimeProvider time) : IInt
             return;
         }
 
-        await db.Database.ExecuteSqlAsync(
-            $"INSERT INTO stock_reservations (order_id, status, created_at) VALUES ({orderId}, 'reserved', {time.GetUtcNow()})", cancellationToken);
-        foreach (var item in integrationEvent.Items)
-        {
-            await db.Database.ExecuteSqlAsync($"UPDATE products SET stock = stock - {item.Quantity} WHERE id = {item.ProductId}", cancellationToken);
-            await db.Database.ExecuteSqlAsync(
-                $"INSERT INTO stock_reservation_lines (order_id, product_id, quantity) VALUES ({orderId}, {item.ProductId}, {item.Quantity})",
-                cancellationToken);
-        }
+        // One round trip while the rows are locked: the reservation, its lines and the stock.
+        await db.Database.ExecuteSqlAsync($"""
+            WITH wanted AS (SELECT * FROM unnest({ids}, {quantities}) AS w(product_id, quantity)),
+                 reservation AS (INSERT INTO stock_reservations (order_id, status, created_at) VALUES ({orderId}, 'reserved', {time.GetUtcNow()})),
+                 lines AS (INSERT INTO stock_reservation_lines (order_id, product_id, quantity) SELECT {orderId}, product_id, quantity FROM wanted)
+            UPDATE products p SET stock = p.stock - w.quantity FROM wanted w WHERE p.id = w.product_id
+            """, cancellationToken);
 
         var priced = integrationEvent.Items.Select(i => new PricedLineItem(i.ProductId, i.Quantity, products[i.ProductId].Price)).ToList();
         db.AddEvent(new StockReserved(orderId, priced, priced.Sum(i => i.Quantity * i.UnitPrice)));

@@ -24,7 +24,7 @@ public sealed class StockReservedHandler(PaymentsDb db, PaymentProvider provider
             CreatedAt = time.GetUtcNow(),
         });
         db.AddEvent(approved
-            ? new PaymentSucceeded(integrationEvent.OrderId, integrationEvent.Total)
-            : new PaymentFailed(integrationEvent.OrderId, "The card was declined."));
+            ? new PaymentSucceeded(integrationEvent.OrderId, integrationEvent.Total, integrationEvent.Items)
+            : new PaymentFailed(integrationEvent.OrderId, "The card was declined.", integrationEvent.Items));
     }
 }

@@ -50,6 +50,26 @@ public abstract class EventBusTests(PlatformFixture fixture)
     }
 
     [Fact]
+    public async Task Published_events_and_handled_message_ids_are_deleted_after_the_retention()
+    {
+        await using var bus = await ProbeBus.StartAsync(fixture.App, ("EventBus:Retention", "00:00:02"), ("EventBus:RetentionInterval", "00:00:00.500"));
+        await using (var scope = bus.Host.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
+            db.AddEvent(new Probe("kept-1"));
+            db.AddEvent(new Probe("kept-2"));
+            await db.SaveChangesAsync(Cancellation);
+        }
+
+        await bus.WaitUntilAsync(db => db.Handled.CountAsync(Cancellation), count => count == 2);
+        Assert.Equal(2, await bus.QueryAsync(db => db.Set<Platform.Messaging.Inbox.InboxMessage>().CountAsync(Cancellation))); // not yet
+
+        await bus.WaitUntilAsync(db => db.Set<Platform.Messaging.Inbox.InboxMessage>().CountAsync(Cancellation), count => count == 0);
+        await bus.WaitUntilAsync(db => db.Set<Platform.Messaging.Outbox.OutboxMessage>().CountAsync(Cancellation), count => count == 0);
+        Assert.Equal(2, await bus.QueryAsync(db => db.Handled.CountAsync(Cancellation))); // the work itself stays
+    }
+
+    [Fact]
     public async Task The_handler_runs_in_the_trace_of_the_code_that_wrote_the_event()
     {
         using var source = new System.Diagnostics.ActivitySource("Platform.Tests.Messaging");
@@ -98,7 +118,7 @@ public abstract class EventBusTests(PlatformFixture fixture)
 
         Assert.Equal(ProbeBus.MaxAttempts, bus.Attempts.ByNote["poison"]);
         Assert.Equal("Probe", dead.BasicProperties.Type);
-        Assert.Contains("poison always fails", Encoding.UTF8.GetString((byte[])dead.BasicProperties.Headers!["x-error"]!), StringComparison.Ordinal);
+        Assert.Contains("poison always fails", Encoding.UTF8.GetString((byte[])dead.BasicProperties.Headers![EventPublisher.ErrorHeader]!), StringComparison.Ordinal);
         Assert.Equal(0, await bus.QueryAsync(db => db.Handled.CountAsync(h => h.Note == "poison", Cancellation)));
     }
 
@@ -123,7 +143,7 @@ public abstract class EventBusTests(PlatformFixture fixture)
 
         public ProbeAttempts Attempts => Host.Services.GetRequiredService<ProbeAttempts>();
 
-        public static async Task<ProbeBus> StartAsync(DistributedApplication app)
+        public static async Task<ProbeBus> StartAsync(DistributedApplication app, params (string Key, string Value)[] settings)
         {
             var suffix = Guid.NewGuid().ToString("N")[..12];
             var database = $"messaging_{suffix}";
@@ -142,6 +162,7 @@ public abstract class EventBusTests(PlatformFixture fixture)
                 ["EventBus:RetryDelays:0"] = "00:00:00.100",
                 ["EventBus:RetryDelays:1"] = "00:00:00.200",
             });
+            builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
             builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(5));
             builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Platform.Messaging", LogLevel.Error));
             builder.AddReplicatedDatabase<MessagingDb>("messagingdb");

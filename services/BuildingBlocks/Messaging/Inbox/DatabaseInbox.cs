@@ -16,6 +16,7 @@ internal sealed class DatabaseInbox<TContext>(TContext db, IOptions<EventBusOpti
         return db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
         {
             db.ChangeTracker.Clear(); // a retried attempt starts from nothing
+            db.Database.AutoSavepointsEnabled = false; // all or nothing anyway: no SAVEPOINT round trip before SaveChanges
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             // A concurrent duplicate waits here on the first one's row, then finds it.
             var recorded = await db.Database.ExecuteSqlAsync($"""

@@ -70,25 +70,22 @@ internal sealed partial class OutboxRelay(NpgsqlDataSource database, EventPublis
             }
         }
 
-        var published = new List<long>();
-        try
+        // The whole batch goes out in order on one channel, then the confirms are awaited together: one broker
+        // round trip (and disk sync) per batch instead of per event.
+        var confirms = await publisher.PublishAllAsync(pending.Select(p => p.Message).ToList(), cancellationToken);
+        var published = pending.Where((_, i) => confirms[i] is null).Select(p => p.Sequence).ToArray();
+        if (published.Length > 0)
         {
-            foreach (var (sequence, message) in pending)
-            {
-                await publisher.PublishAsync(message, cancellationToken);
-                published.Add(sequence);
-            }
+            // What the broker confirmed is marked even when others failed, so it is not sent again.
+            await using var mark = new NpgsqlCommand("UPDATE outbox_messages SET published_at = now() WHERE sequence = ANY($1)", connection, transaction);
+            mark.Parameters.Add(new NpgsqlParameter { Value = published });
+            await mark.ExecuteNonQueryAsync(CancellationToken.None);
+            await transaction.CommitAsync(CancellationToken.None);
         }
-        finally
+
+        if (confirms.FirstOrDefault(e => e is not null) is { } failure)
         {
-            // What the broker confirmed is marked even when a later publish failed, so it is not sent again.
-            if (published.Count > 0)
-            {
-                await using var mark = new NpgsqlCommand("UPDATE outbox_messages SET published_at = now() WHERE sequence = ANY($1)", connection, transaction);
-                mark.Parameters.Add(new NpgsqlParameter { Value = published.ToArray() });
-                await mark.ExecuteNonQueryAsync(CancellationToken.None);
-                await transaction.CommitAsync(CancellationToken.None);
-            }
+            throw new IOException($"{published.Length} of {pending.Count} events published: {failure.Message}", failure);
         }
 
         return pending.Count;
