@@ -55,6 +55,28 @@ internal static class PlatformApp
         }
     }
 
+    /// <summary>
+    /// Starts a stopped resource and waits until it is healthy. Podman, right after stopping a container, sometimes
+    /// refuses to start it again at once: up to three tries.
+    /// </summary>
+    public static async Task StartAgainAsync(this DistributedApplication app, string resource, CancellationToken cancellationToken)
+    {
+        var commands = app.Services.GetRequiredService<ResourceCommandService>();
+        for (var attempt = 1; ; attempt++)
+        {
+            Assert.True((await commands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, cancellationToken)).Success);
+            try
+            {
+                await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellationToken);
+                return;
+            }
+            catch (DistributedApplicationException) when (attempt < 3)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+    }
+
     /// <summary>Each resource instance's state and health, for failure messages.</summary>
     public static async Task<string> DescribeAsync(DistributedApplication app) => string.Join("; ",
         (await InstancesAsync(app, resource: null)).OrderBy(i => i.Key)

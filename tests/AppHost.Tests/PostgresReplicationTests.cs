@@ -88,8 +88,7 @@ public abstract class PostgresReplicationTests(PlatformFixture fixture)
         {
             foreach (var replica in replicas)
             {
-                await commands.ExecuteCommandAsync(replica, KnownResourceCommands.StartCommand, Cancellation);
-                await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(replica, Cancellation);
+                await fixture.App.StartAgainAsync(replica, Cancellation);
             }
         }
     }

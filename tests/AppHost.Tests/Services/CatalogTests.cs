@@ -199,8 +199,7 @@ public abstract class CatalogTests(PlatformFixture fixture)
         }
         finally
         {
-            await commands.ExecuteCommandAsync("redis", KnownResourceCommands.StartCommand, Cancellation);
-            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("redis", Cancellation);
+            await fixture.App.StartAgainAsync("redis", Cancellation);
         }
 
         // Back to normal once Redis is back.

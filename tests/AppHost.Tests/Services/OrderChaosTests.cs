@@ -37,7 +37,7 @@ public abstract class OrderChaosTests(PlatformFixture fixture)
 
             if (i == 2 * Orders / 3)
             {
-                Assert.True((await commands.ExecuteCommandAsync("eventbus", KnownResourceCommands.StartCommand, Cancellation)).Success);
+                await fixture.App.StartAgainAsync("eventbus", Cancellation);
             }
 
             var quantity = 1 + (i % 3);
@@ -46,7 +46,6 @@ public abstract class OrderChaosTests(PlatformFixture fixture)
             placed.Add(((await response.Content.ReadFromJsonAsync<OrderAccepted>(Cancellation))!.OrderId, quantity));
         }
 
-        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("eventbus", Cancellation);
         var ids = placed.Select(p => p.Id).ToArray();
         var deadline = DateTime.UtcNow + Patience;
         long processing;

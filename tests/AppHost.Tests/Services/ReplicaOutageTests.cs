@@ -32,28 +32,10 @@ public abstract class ReplicaOutageTests(PlatformFixture fixture)
         }
         finally
         {
-            await StartAsync(commands, "postgres-replica1");
+            await fixture.App.StartAgainAsync("postgres-replica1", Cancellation);
         }
 
         await AssertQueriesAnswerAsync(catalog, orders);
-    }
-
-    private async Task StartAsync(ResourceCommandService commands, string resource)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            Assert.True((await commands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, Cancellation)).Success);
-            try
-            {
-                await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(resource, Cancellation);
-                return;
-            }
-            catch (DistributedApplicationException) when (attempt < 3)
-            {
-                // Podman, right after stopping a container, sometimes refuses to start it again at once.
-                await Task.Delay(TimeSpan.FromSeconds(1), Cancellation);
-            }
-        }
     }
 
     private static async Task AssertQueriesAnswerAsync(ServiceClient catalog, ServiceClient orders)
