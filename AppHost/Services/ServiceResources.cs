@@ -7,12 +7,22 @@ public static class ServiceResources
 {
     /// <summary>A .NET service: ready when its <c>/health</c> answers; Stop and Restart work on Linux too.</summary>
     public static IResourceBuilder<ProjectResource> AddService<TProject>(this IDistributedApplicationBuilder builder, [ResourceName] string name)
-        where TProject : IProjectMetadata, new() =>
-        builder.AddProject<TProject>(name)
+        where TProject : IProjectMetadata, new()
+    {
+        var service = builder.AddProject<TProject>(name)
             .WithHttpHealthCheck("/health")
             .WithGracefulStop()
             // Through the generated Projects.* type, so the step too runs the AppHost's build output instead of building again.
             .WithAnnotation(new SameProject(stepName => builder.AddProject<TProject>(stepName, options => options.ExcludeLaunchProfile = true)));
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            // On one machine every service shares a few cores: one GC heap each (workstation GC) keeps the whole platform's
+            // memory in bounds. Deployments keep the Web SDK's server GC.
+            service.WithEnvironment("DOTNET_gcServer", "0");
+        }
+
+        return service;
+    }
 
     /// <summary>
     /// Gives a resource another service's database (the worker that keeps the catalog's stock, say): both connection
