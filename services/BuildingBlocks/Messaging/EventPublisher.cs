@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
@@ -29,47 +30,62 @@ public sealed class EventPublisher(BrokerConnection connection, IOptions<EventBu
 
     /// <summary>Publishes an event to the events exchange, its type name as the routing key.</summary>
     public Task PublishAsync(EventMessage message, CancellationToken cancellationToken) =>
-        SendAsync(options.Value.Exchange, message.Type, message, attempt: 1, error: null, cancellationToken);
+        SendAsync(new Outgoing(options.Value.Exchange, message.Type, message, Attempt: 1, Error: null), cancellationToken);
 
     /// <summary>
     /// Publishes the messages in this order, then waits for all their confirms (within one
     /// <see cref="EventBusOptions.PublishTimeout"/>). Returns, per message, null when the broker confirmed it, or why not.
     /// </summary>
-    public async Task<IReadOnlyList<Exception?>> PublishAllAsync(IReadOnlyList<EventMessage> messages, CancellationToken cancellationToken)
+    public Task<Exception?[]> PublishAllAsync(IReadOnlyList<EventMessage> messages, CancellationToken cancellationToken) =>
+        SendAllAsync([.. messages.Select(m => new Outgoing(options.Value.Exchange, m.Type, m, Attempt: 1, Error: null))], cancellationToken);
+
+    /// <summary>Sends a message to one queue (retry and dead-letter queues) through the default exchange.</summary>
+    public Task SendToQueueAsync(string queue, EventMessage message, int attempt, string? error, CancellationToken cancellationToken) =>
+        SendAsync(new Outgoing("", queue, message, attempt, error), cancellationToken);
+
+    private async Task SendAsync(Outgoing message, CancellationToken cancellationToken)
+    {
+        if ((await SendAllAsync([message], cancellationToken))[0] is { } error)
+        {
+            ExceptionDispatchInfo.Throw(error);
+        }
+    }
+
+    private async Task<Exception?[]> SendAllAsync(IReadOnlyList<Outgoing> messages, CancellationToken cancellationToken)
     {
         var results = new Exception?[messages.Count];
+        var activities = new List<Activity?>(messages.Count);
         await _lock.WaitAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Value.PublishTimeout);
         try
         {
             var channel = await ChannelAsync(timeout.Token);
-            var confirms = new List<(int Index, Activity? Activity, Task Confirm)>(messages.Count);
-            for (var i = 0; i < messages.Count; i++)
+            var confirms = new List<Task>(messages.Count);
+            foreach (var (exchange, routingKey, message, attempt, error) in messages)
             {
-                var (activity, properties) = Prepare(messages[i], attempt: 1, error: null);
+                var (activity, properties) = Prepare(message, attempt, error);
+                activities.Add(activity);
                 // Started one after the other on one channel: the broker receives them in this order.
-                confirms.Add((i, activity, channel.BasicPublishAsync(options.Value.Exchange, messages[i].Type, mandatory: true, properties,
-                    Encoding.UTF8.GetBytes(messages[i].Payload), timeout.Token).AsTask()));
+                // mandatory: an event no queue is bound to is an error, not a silent drop.
+                confirms.Add(channel.BasicPublishAsync(exchange, routingKey, mandatory: exchange.Length > 0, properties,
+                    Encoding.UTF8.GetBytes(message.Payload), timeout.Token).AsTask());
             }
 
-            foreach (var (index, activity, confirm) in confirms)
+            for (var i = 0; i < confirms.Count; i++)
             {
                 try
                 {
-                    await confirm;
+                    await confirms[i];
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    results[index] = new TimeoutException($"The broker did not confirm {messages[index].Type} {messages[index].Id} within {options.Value.PublishTimeout}.");
+                    results[i] = new TimeoutException(
+                        $"The broker did not confirm {messages[i].Message.Type} {messages[i].Message.Id} within {options.Value.PublishTimeout}.");
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    results[index] = e;
-                }
-                finally
-                {
-                    activity?.Dispose();
+                    results[i] = e;
                 }
             }
         }
@@ -77,8 +93,13 @@ public sealed class EventPublisher(BrokerConnection connection, IOptions<EventBu
         {
             results.AsSpan().Fill(new TimeoutException($"No channel to the broker within {options.Value.PublishTimeout}."));
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            results.AsSpan().Fill(e); // no channel: the broker is away
+        }
         finally
         {
+            activities.ForEach(a => a?.Dispose());
             if (results.Any(r => r is not null))
             {
                 ResetChannel();
@@ -90,39 +111,7 @@ public sealed class EventPublisher(BrokerConnection connection, IOptions<EventBu
         return results;
     }
 
-    /// <summary>Sends a message to one queue (retry and dead-letter queues) through the default exchange.</summary>
-    public Task SendToQueueAsync(string queue, EventMessage message, int attempt, string? error, CancellationToken cancellationToken) =>
-        SendAsync("", queue, message, attempt, error, cancellationToken);
-
-    private async Task SendAsync(string exchange, string routingKey, EventMessage message, int attempt, string? error, CancellationToken cancellationToken)
-    {
-        var (activity, properties) = Prepare(message, attempt, error);
-        using var _ = activity;
-        await _lock.WaitAsync(cancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Value.PublishTimeout);
-        try
-        {
-            var channel = await ChannelAsync(timeout.Token);
-            // mandatory: an event no queue is bound to is an error, not a silent drop.
-            await channel.BasicPublishAsync(exchange, routingKey, mandatory: exchange.Length > 0, properties,
-                Encoding.UTF8.GetBytes(message.Payload), timeout.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            ResetChannel();
-            throw new TimeoutException($"The broker did not confirm {message.Type} {message.Id} within {options.Value.PublishTimeout}.");
-        }
-        catch
-        {
-            ResetChannel();
-            throw;
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
+    private sealed record Outgoing(string Exchange, string RoutingKey, EventMessage Message, int Attempt, string? Error);
 
     /// <summary>The publish's activity — a child of the trace that wrote the event (kept in the outbox row) — and its properties.</summary>
     private static (Activity? Activity, BasicProperties Properties) Prepare(EventMessage message, int attempt, string? error)

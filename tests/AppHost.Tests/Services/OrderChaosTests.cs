@@ -47,14 +47,9 @@ public abstract class OrderChaosTests(PlatformFixture fixture)
         }
 
         var ids = placed.Select(p => p.Id).ToArray();
-        var deadline = DateTime.UtcNow + Patience;
-        long processing;
-        while ((processing = await Databases.ScalarAsync<long>(fixture.App, "ordersdb",
-                   "SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'Processing'", ids)) > 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{processing} of {Orders} orders still processing after {Patience.TotalSeconds} s.");
-            await Task.Delay(250, Cancellation);
-        }
+        await Eventually.ReachesAsync(
+            () => Databases.ScalarAsync<long>(fixture.App, "ordersdb", "SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'Processing'", ids),
+            processing => processing == 0, processing => $"{processing} of {Orders} orders still processing after {Patience.TotalSeconds} s.", Patience);
 
         Assert.Equal((long)Orders, await Databases.ScalarAsync<long>(fixture.App, "ordersdb",
             "SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'Confirmed'", ids));

@@ -33,21 +33,8 @@ internal sealed class OrderFlow(PlatformFixture fixture)
     }
 
     /// <summary>Polls the order until it leaves <c>processing</c>.</summary>
-    public async Task<Order> SettleAsync(PlacedOrder placed, TimeSpan? patience = null)
-    {
-        var deadline = DateTime.UtcNow + (patience ?? Patience);
-        while (true)
-        {
-            var order = await GetAsync(placed);
-            if (order.Status != "processing")
-            {
-                return order;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"Order {order.Id} still processing after {(patience ?? Patience).TotalSeconds} s.");
-            await Task.Delay(100, Cancellation);
-        }
-    }
+    public Task<Order> SettleAsync(PlacedOrder placed) => Eventually.ReachesAsync(() => GetAsync(placed),
+        order => order.Status != "processing", order => $"Order {order.Id} still processing after {Patience.TotalSeconds} s.", Patience);
 
     public async Task<Order> GetAsync(PlacedOrder placed)
     {
@@ -66,30 +53,14 @@ internal sealed class OrderFlow(PlatformFixture fixture)
     }
 
     /// <summary>Waits until the catalog API shows <paramref name="expected"/> for the product.</summary>
-    public async Task WaitForCatalogStockAsync(int productId, int expected)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        int stock;
-        while ((stock = await CatalogStockAsync(productId)) != expected)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"The catalog shows {stock} in stock, expected {expected}.");
-            await Task.Delay(100, Cancellation);
-        }
-    }
+    public Task WaitForCatalogStockAsync(int productId, int expected) => Eventually.ReachesAsync(() => CatalogStockAsync(productId),
+        stock => stock == expected, stock => $"The catalog shows {stock} in stock, expected {expected}.", Patience);
 
     public Task<int> StockAsync(int productId) =>
         Databases.ScalarAsync<int>(fixture.App, "catalogdb", "SELECT stock FROM products WHERE id = $1", productId);
 
-    public async Task WaitForStockAsync(int productId, int expected)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        int stock;
-        while ((stock = await StockAsync(productId)) != expected)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Stock is {stock}, expected {expected}.");
-            await Task.Delay(100, Cancellation);
-        }
-    }
+    public Task WaitForStockAsync(int productId, int expected) => Eventually.ReachesAsync(() => StockAsync(productId),
+        stock => stock == expected, stock => $"Stock is {stock}, expected {expected}.", Patience);
 }
 
 internal sealed record PlacedOrder(Guid Id, string Location, string? ConsistencyToken);

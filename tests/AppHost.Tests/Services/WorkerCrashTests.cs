@@ -22,8 +22,8 @@ public sealed class WorkerCrashTests(DeclinedPaymentsFixture fixture)
 
         // StockReserved was published and has left the payments queue, but no payment exists: a replica holds it,
         // waiting on the (3 s) provider inside its transaction.
-        await WaitUntilAsync(async () => await StockReservedPublishedAsync(placed.Id) && await ReadyMessagesAsync("payments") == 0
-            && await PaymentsAsync(placed.Id) == 0, () => Task.FromResult("The payments worker never took the StockReserved message."));
+        await Eventually.ReachesAsync(async () => await StockReservedPublishedAsync(placed.Id) && await ReadyMessagesAsync("payments") == 0
+            && await PaymentsAsync(placed.Id) == 0, held => held, _ => "The payments worker never took the StockReserved message.", Patience);
 
         var replicas = (await PlatformApp.InstancesAsync(app, "payments")).Keys.ToArray();
         Assert.Equal(2, replicas.Length);
@@ -33,8 +33,9 @@ public sealed class WorkerCrashTests(DeclinedPaymentsFixture fixture)
             process.Kill(); // SIGKILL: no shutdown, no ack, the open transaction dies with the connection
         }
 
-        await WaitUntilAsync(async () => (await PlatformApp.InstancesAsync(app, "payments")).Values.All(i => KnownResourceStates.TerminalStates.Contains(i.State?.Text)),
-            async () => $"The killed replicas did not end: {await PlatformApp.DescribeAsync(app)}");
+        await Eventually.ReachesAsync(
+            async () => (await PlatformApp.InstancesAsync(app, "payments")).Values.All(i => KnownResourceStates.TerminalStates.Contains(i.State?.Text)),
+            ended => ended, async _ => $"The killed replicas did not end: {await PlatformApp.DescribeAsync(app)}", Patience);
 
         Assert.Equal(0L, await PaymentsAsync(placed.Id));
         Assert.Equal("processing", (await flow.GetAsync(placed)).Status);
@@ -53,16 +54,6 @@ public sealed class WorkerCrashTests(DeclinedPaymentsFixture fixture)
         await flow.WaitForStockAsync(productId, 5); // released once: twice would make it 7
         await PlatformApp.WaitForHealthyAsync(app, Cancellation);
         Assert.Equal(5, await flow.StockAsync(productId));
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, Func<Task<string>> failure)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, await failure());
-            await Task.Delay(25, Cancellation);
-        }
     }
 
     private Task<bool> StockReservedPublishedAsync(Guid orderId) => Databases.ScalarAsync<bool>(fixture.App, "catalogdb",
