@@ -35,7 +35,7 @@ var orders = builder.AddService<Projects.Platform_Orders>("orders")
 // Workers: competing consumers, two replicas each
 builder.AddWorker<Projects.Platform_Inventory>("inventory")
     .WithDatabaseOf(catalog, catalogDb)         // reserves stock in the catalog's database
-    .WithEventBusConsumer(eventBus, "inventory") // OrderPlaced, PaymentFailed in; StockReserved/Rejected out
+    .WithEventBusConsumer(eventBus, "inventory") // OrderPlaced, PaymentFailed in; StockReserved/Rejected/Released out
     .WithReplicas(2);
 
 builder.AddWorker<Projects.Platform_Payments>("payments")

@@ -118,7 +118,8 @@ internal sealed partial class IdentityClient(DistributedApplication app)
     /// <summary>A client for one call; a short timeout, so that a service that is down fails the test instead of stalling it.</summary>
     public HttpClient Http() => new() { BaseAddress = BaseAddress, Timeout = RequestTimeout };
 
-    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(20);
+    // A safety net, not a speed check: the first requests after a start on a busy 2-core machine can take long.
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
 
     public async Task<HttpResponseMessage> RegisterAsync(string? email, string? password, CancellationToken ct)
     {
