@@ -7,13 +7,15 @@ using Platform.AppHost.Services;
 var builder = DistributedApplication.CreateBuilder(args);
 
 // Shared infrastructure: containers when a container runtime answers, local processes otherwise.
-var infrastructure = builder.AddPlatformInfrastructure();
+var infrastructure = builder.AddSharedInfrastructure();
 
 var postgres = infrastructure.AddPostgres("postgres");  // primary + N streaming read replicas
 var identityDb = postgres.AddDatabase("identitydb");
 var catalogDb = postgres.AddDatabase("catalogdb");
 var ordersDb = postgres.AddDatabase("ordersdb");
+//#if (workers)
 var paymentsDb = postgres.AddDatabase("paymentsdb");
+//#endif
 
 var redis = infrastructure.AddRedis("redis");           // cache, output cache, data-protection keys
 var eventBus = infrastructure.AddRabbitMQ("eventbus");  // integration events
@@ -31,6 +33,7 @@ var orders = builder.AddService<Projects.Platform_Orders>("orders")
     .WithDatabase(ordersDb)
     .WithReference(eventBus).WaitFor(eventBus)  // OrderPlaced out (outbox relay), outcomes in
     .WithReference(identity);
+//#if (workers)
 
 // Workers: competing consumers, two replicas each
 builder.AddWorker<Projects.Platform_Inventory>("inventory")
@@ -43,5 +46,6 @@ builder.AddWorker<Projects.Platform_Payments>("payments")
     .WithEventBusConsumer(eventBus, "payments") // StockReserved in; PaymentSucceeded/Failed out
     .WithPaymentProvider()                      // simulated: Payments:Latency, Payments:FailureRate
     .WithReplicas(2);
+//#endif
 
 builder.Build().Run();

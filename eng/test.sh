@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Builds the solution (warnings are errors) and runs every test: unit tests and whole-platform
 # tests that start the AppHost against real Postgres (primary + replicas), Redis and RabbitMQ.
+#if (false)
+# Then the template tests: pack templates/, instantiate `dotnet new platform` per option combination,
+# build each, run the default solution's fast tests.
+#endif
 # Arguments go to `dotnet test` (e.g. --filter-class 'Platform.AppHost.Tests.RedisTests').
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source eng/prerequisites.sh
 ensure_prerequisites
 
-dotnet build Platform.sln -c Release -nologo -v quiet
+dotnet build Platform.slnx -c Release -nologo -v quiet
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-dotnet test --solution Platform.sln -c Release --no-build "$@" 2>&1 | tee "$log"
+# One test project at a time: each starts whole platforms, and the machine may have two cores.
+dotnet test --solution Platform.slnx -c Release --no-build --max-parallel-test-modules 1 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 

@@ -12,7 +12,7 @@ public static class IdentityService
     /// Token keys and client secrets are parameters: generated and kept in the state folder in run mode.
     /// </summary>
     public static IResourceBuilder<ProjectResource> AddIdentityService(this IDistributedApplicationBuilder builder,
-        [ResourceName] string name, PlatformInfrastructure infrastructure, PlatformDatabase database)
+        [ResourceName] string name, SharedInfrastructure infrastructure, ReplicatedPostgresDatabase database)
     {
         var signingKey = infrastructure.AddRsaKey($"{name}-signing-key");
         var encryptionKey = infrastructure.AddPassword($"{name}-encryption-key");

@@ -29,7 +29,7 @@ public static class ServiceResources
     /// strings, and a start only after <paramref name="owner"/>'s migration step has completed.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithDatabaseOf(this IResourceBuilder<ProjectResource> resource,
-        IResourceBuilder<ProjectResource> owner, PlatformDatabase database)
+        IResourceBuilder<ProjectResource> owner, ReplicatedPostgresDatabase database)
     {
         var step = owner.Resource.Annotations.OfType<MigrationStepAnnotation>().SingleOrDefault()
             ?? throw new InvalidOperationException($"'{owner.Resource.Name}' has no migration step: give it the database with WithDatabase first.");
@@ -40,7 +40,7 @@ public static class ServiceResources
     /// Gives the service its database — <c>{db}</c> on the primary for commands, <c>{db}-readonly</c> over the
     /// replicas for queries — and a migration step that must complete before the service starts.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithDatabase(this IResourceBuilder<ProjectResource> service, PlatformDatabase database)
+    public static IResourceBuilder<ProjectResource> WithDatabase(this IResourceBuilder<ProjectResource> service, ReplicatedPostgresDatabase database)
     {
         service.WithMigrationStep(database);
         return service.WithReference(database.Primary).WithReference(database.ReadOnly);
@@ -52,7 +52,7 @@ public static class ServiceResources
     /// so migrations run once per start of the platform, not once per service replica.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithMigrationStep(this IResourceBuilder<ProjectResource> service,
-        PlatformDatabase database, Action<IResourceBuilder<ProjectResource>>? configure = null)
+        ReplicatedPostgresDatabase database, Action<IResourceBuilder<ProjectResource>>? configure = null)
     {
         var builder = service.ApplicationBuilder;
         var sameProject = service.Resource.Annotations.OfType<SameProject>().SingleOrDefault()

@@ -6,5 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source eng/prerequisites.sh
 ensure_prerequisites
-dotnet build eng/bench/PlatformBench -c Release -nologo -v quiet
-exec dotnet eng/bench/PlatformBench/bin/Release/net10.0/Platform.Bench.dll infrastructure "$@"
+dotnet build eng/bench/Bench -c Release -nologo -v quiet
+exec dotnet eng/bench/Bench/bin/Release/net10.0/Platform.Bench.dll infrastructure "$@"

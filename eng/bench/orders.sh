@@ -8,5 +8,5 @@ cd "$(dirname "$0")/../.."
 source eng/prerequisites.sh
 ensure_prerequisites
 command -v pgbench >/dev/null || { echo "pgbench is missing: sudo apt-get install -y postgresql-client" >&2; exit 1; }
-dotnet build eng/bench/PlatformBench -c Release -nologo -v quiet
-exec dotnet eng/bench/PlatformBench/bin/Release/net10.0/Platform.Bench.dll orders "$@"
+dotnet build eng/bench/Bench -c Release -nologo -v quiet
+exec dotnet eng/bench/Bench/bin/Release/net10.0/Platform.Bench.dll orders "$@"

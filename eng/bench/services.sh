@@ -10,5 +10,5 @@ ensure_prerequisites
 for tool in wrk pgbench; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: sudo apt-get install -y wrk postgresql-client" >&2; exit 1; }
 done
-dotnet build eng/bench/PlatformBench -c Release -nologo -v quiet
-exec dotnet eng/bench/PlatformBench/bin/Release/net10.0/Platform.Bench.dll services "$@"
+dotnet build eng/bench/Bench -c Release -nologo -v quiet
+exec dotnet eng/bench/Bench/bin/Release/net10.0/Platform.Bench.dll services "$@"

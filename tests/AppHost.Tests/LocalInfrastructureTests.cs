@@ -25,19 +25,19 @@ public sealed class LocalInfrastructureTests(LocalInfrastructureFixture fixture)
 [Collection(ContainerInfrastructureCollection.Name)]
 public sealed class ContainerInfrastructureTests(ContainerInfrastructureFixture fixture) : InfrastructureHealthTests(fixture);
 
-public abstract class InfrastructureHealthTests(PlatformFixture fixture)
+public abstract class InfrastructureHealthTests(AppFixture fixture)
 {
     [Fact]
     public async Task Every_piece_of_infrastructure_comes_up_healthy()
     {
         // The fixture waited for every resource with a health check; this states which ones those are.
         var app = fixture.App;
-        var healthy = PlatformApp.ResourcesWithHealthChecks(app).Order().ToArray();
+        var healthy = AppUnderTest.ResourcesWithHealthChecks(app).Order().ToArray();
 
         Assert.Equal(fixture.ExpectedHealthyResources, healthy);
         foreach (var name in healthy)
         {
-            var instances = await PlatformApp.InstancesAsync(app, name); // a worker runs two replicas
+            var instances = await AppUnderTest.InstancesAsync(app, name); // a worker runs two replicas
             Assert.NotEmpty(instances);
             Assert.All(instances.Values, instance => Assert.Equal(HealthStatus.Healthy, instance.HealthStatus));
         }

@@ -8,11 +8,11 @@ internal static class LocalProcesses
 {
     /// <summary>The PIDs of every executable and project resource (each replica) and of all their descendants.</summary>
     public static async Task<IReadOnlySet<int>> OfAsync(DistributedApplication app) =>
-        Trees((await PlatformApp.InstancesAsync(app, resource: null)).Values);
+        Trees((await AppUnderTest.InstancesAsync(app, resource: null)).Values);
 
     /// <summary>The PIDs of one resource's processes (every replica) and of all their descendants.</summary>
     public static async Task<IReadOnlySet<int>> OfResourceAsync(DistributedApplication app, string resource) =>
-        Trees((await PlatformApp.InstancesAsync(app, resource)).Values);
+        Trees((await AppUnderTest.InstancesAsync(app, resource)).Values);
 
     // Executables and projects (the services) alike report their PID.
     private static HashSet<int> Trees(IEnumerable<CustomResourceSnapshot> instances)

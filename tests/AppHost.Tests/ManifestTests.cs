@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using System.Text.Json.Nodes;
 
 namespace Platform.AppHost.Tests;
@@ -6,11 +7,10 @@ namespace Platform.AppHost.Tests;
 /// <summary>Publishes the AppHost's manifest once (the same command azd runs) for the tests to read.</summary>
 public sealed class PublishedManifest : IAsyncLifetime
 {
-#if DEBUG
-    private const string Configuration = "Debug";
-#else
-    private const string Configuration = "Release";
-#endif
+    // The build configuration of these tests (and so of the AppHost they reference). Read from the assembly, not
+    // with a preprocessor condition on DEBUG: the template engine would evaluate that one itself.
+    private static readonly string Configuration =
+        typeof(PublishedManifest).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
 
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"platform-manifest-{Guid.NewGuid():N}.json");
 

@@ -5,7 +5,7 @@ public sealed class MissingBinaryTests
     [Fact]
     public async Task A_missing_postgres_binary_fails_at_once_with_the_command_that_installs_it()
     {
-        var stateDirectory = PlatformApp.NewStateDirectory();
+        var stateDirectory = AppUnderTest.NewStateDirectory();
         try
         {
             var failure = await Assert.ThrowsAnyAsync<Exception>(async () =>

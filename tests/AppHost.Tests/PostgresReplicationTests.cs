@@ -9,7 +9,7 @@ public sealed class LocalPostgresReplicationTests(LocalInfrastructureFixture fix
 [Collection(ContainerInfrastructureCollection.Name)]
 public sealed class ContainerPostgresReplicationTests(ContainerInfrastructureFixture fixture) : PostgresReplicationTests(fixture);
 
-public abstract class PostgresReplicationTests(PlatformFixture fixture)
+public abstract class PostgresReplicationTests(AppFixture fixture)
 {
     private static readonly TimeSpan ReplicationBound = TimeSpan.FromSeconds(10);
 

@@ -11,7 +11,7 @@ public sealed class LocalRabbitMQTests(LocalInfrastructureFixture fixture) : Rab
 [Collection(ContainerInfrastructureCollection.Name)]
 public sealed class ContainerRabbitMQTests(ContainerInfrastructureFixture fixture) : RabbitMQTests(fixture);
 
-public abstract class RabbitMQTests(PlatformFixture fixture)
+public abstract class RabbitMQTests(AppFixture fixture)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 

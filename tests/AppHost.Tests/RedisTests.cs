@@ -8,7 +8,7 @@ public sealed class LocalRedisTests(LocalInfrastructureFixture fixture) : RedisT
 [Collection(ContainerInfrastructureCollection.Name)]
 public sealed class ContainerRedisTests(ContainerInfrastructureFixture fixture) : RedisTests(fixture);
 
-public abstract class RedisTests(PlatformFixture fixture)
+public abstract class RedisTests(AppFixture fixture)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 

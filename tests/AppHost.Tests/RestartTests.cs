@@ -17,7 +17,7 @@ public sealed class RestartFixture : IAsyncLifetime
 {
     private const string Queue = "restart-probe";
 
-    public string StateDirectory { get; } = PlatformApp.NewStateDirectory();
+    public string StateDirectory { get; } = AppUnderTest.NewStateDirectory();
 
     public string Marker { get; } = Guid.NewGuid().ToString();
 
@@ -50,7 +50,7 @@ public sealed class RestartFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
-        var firstRun = await PlatformApp.StartLocalAsync(StateDirectory, ct, StablePorts);
+        var firstRun = await AppUnderTest.StartLocalAsync(StateDirectory, ct, StablePorts);
         IReadOnlyList<int> ports;
         // A client still connected when the platform stops (as a service's pooled connection would be).
         var lingering = new NpgsqlConnection($"{await firstRun.ConnectionStringAsync("catalogdb", ct)};Pooling=false");
@@ -82,7 +82,7 @@ public sealed class RestartFixture : IAsyncLifetime
 
         PortsStillListening = [.. ports.Where(LocalProcesses.IsListening)];
         PrimaryStateAfterStop = await ClusterStateAsync(Path.Combine(StateDirectory, "postgres", "postgres"), ct);
-        SecondRun = await PlatformApp.StartLocalAsync(StateDirectory, ct, StablePorts);
+        SecondRun = await AppUnderTest.StartLocalAsync(StateDirectory, ct, StablePorts);
     }
 
     public async ValueTask DisposeAsync()
@@ -157,7 +157,7 @@ public sealed class RestartTests(RestartFixture fixture) : IClassFixture<Restart
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
-    public void Stopping_the_platform_leaves_no_infrastructure_process_behind()
+    public void Stopping_the_app_leaves_no_infrastructure_process_behind()
     {
         // postgres x3 with their workers, redis, rabbitmq (+ beam), epmd
         Assert.True(fixture.FirstRunProcesses.Count >= 6, $"only {fixture.FirstRunProcesses.Count} processes were found");

@@ -1,9 +1,7 @@
-using System.Runtime.Versioning;
-
 namespace Platform.AppHost.Infrastructure.Local;
 
 /// <summary>Files that hold passwords: readable by their owner only.</summary>
-[UnsupportedOSPlatform("windows")]
+[UnsupportedOn("windows")]
 internal static class PrivateFile
 {
     private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;

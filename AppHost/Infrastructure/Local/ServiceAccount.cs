@@ -1,4 +1,3 @@
-using System.Runtime.Versioning;
 namespace Platform.AppHost.Infrastructure.Local;
 
 /// <summary>
@@ -6,7 +5,7 @@ namespace Platform.AppHost.Infrastructure.Local;
 /// is root the server drops to an unprivileged system account with <c>setpriv</c>, which execs in
 /// place: the orchestrator's PID is the server's, so its signals reach the server directly.
 /// </summary>
-[UnsupportedOSPlatform("windows")]
+[UnsupportedOn("windows")]
 internal sealed class ServiceAccount
 {
     private ServiceAccount(string? userName) => UserName = userName;

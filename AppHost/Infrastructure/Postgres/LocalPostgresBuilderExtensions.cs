@@ -1,10 +1,9 @@
-using System.Runtime.Versioning;
 using Platform.AppHost.Infrastructure.Local;
 
 namespace Platform.AppHost.Infrastructure.Postgres;
 
 /// <summary>Adds PostgreSQL servers that run from the machine's own binaries.</summary>
-[UnsupportedOSPlatform("windows")]
+[UnsupportedOn("windows")]
 public static class LocalPostgresBuilderExtensions
 {
     /// <summary>

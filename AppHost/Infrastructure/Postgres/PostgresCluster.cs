@@ -1,4 +1,3 @@
-using System.Runtime.Versioning;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -11,7 +10,7 @@ namespace Platform.AppHost.Infrastructure.Postgres;
 /// databases. Every step is idempotent, so a restart (or a resource "Start" command) reuses data;
 /// a folder only gets its final name once it is complete, so an interrupted step starts over.
 /// </summary>
-[UnsupportedOSPlatform("windows")]
+[UnsupportedOn("windows")]
 internal static class PostgresCluster
 {
     public static async Task PreparePrimaryAsync(LocalPostgresServerResource primary, IEnumerable<IResource> resources, CancellationToken ct)

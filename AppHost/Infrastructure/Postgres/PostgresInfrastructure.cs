@@ -6,11 +6,11 @@ namespace Platform.AppHost.Infrastructure.Postgres;
 public static class PostgresInfrastructure
 {
     /// <summary>
-    /// Adds a primary named <paramref name="name"/> and <see cref="PlatformInfrastructure.PostgresReadReplicas"/>
+    /// Adds a primary named <paramref name="name"/> and <see cref="SharedInfrastructure.PostgresReadReplicas"/>
     /// streaming replicas named <c>{name}-replica1..N</c>; the superuser password is the
     /// <c>{name}-password</c> parameter.
     /// </summary>
-    public static PlatformPostgres AddPostgres(this PlatformInfrastructure infrastructure, [ResourceName] string name)
+    public static ReplicatedPostgres AddPostgres(this SharedInfrastructure infrastructure, [ResourceName] string name)
     {
         ArgumentNullException.ThrowIfNull(infrastructure);
         var password = infrastructure.AddPassword($"{name}-password");
@@ -22,11 +22,11 @@ public static class PostgresInfrastructure
         }
 
         return OperatingSystem.IsWindows()
-            ? throw PlatformInfrastructure.LocalModeUnsupported()
+            ? throw SharedInfrastructure.LocalModeUnsupported()
             : AddLocal(infrastructure, name, password, replicaNames);
     }
 
-    private static PlatformPostgres AddContainers(PlatformInfrastructure infrastructure, string name,
+    private static ReplicatedPostgres AddContainers(SharedInfrastructure infrastructure, string name,
         IResourceBuilder<ParameterResource> password, string[] replicaNames)
     {
         var builder = infrastructure.Builder;
@@ -37,14 +37,14 @@ public static class PostgresInfrastructure
             .Select(replicaName => primary.AddReplicaContainer(replicaName, infrastructure.DataVolumeName(replicaName)))
             .ToArray();
 
-        return new PlatformPostgres(builder, primary, replicas,
+        return new ReplicatedPostgres(builder, primary, replicas,
             database => primary.AddDatabase(database),
             primary.Resource.PrimaryEndpoint, replicas.Select(r => r.Resource.Endpoint),
             password.Resource, EndpointProperty.Host);
     }
 
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static PlatformPostgres AddLocal(PlatformInfrastructure infrastructure, string name,
+    [UnsupportedOn("windows")]
+    private static ReplicatedPostgres AddLocal(SharedInfrastructure infrastructure, string name,
         IResourceBuilder<ParameterResource> password, string[] replicaNames)
     {
         var builder = infrastructure.Builder;
@@ -52,7 +52,7 @@ public static class PostgresInfrastructure
             builder.Configuration["Infrastructure:PostgresBinDirectory"]);
         var replicas = replicaNames.Select(primary.AddReadReplica).ToArray();
 
-        return new PlatformPostgres(builder, primary, replicas,
+        return new ReplicatedPostgres(builder, primary, replicas,
             database => primary.AddDatabase(database),
             primary.Resource.Endpoint, replicas.Select(r => r.Resource.Endpoint),
             password.Resource, EndpointProperty.IPV4Host);
@@ -63,8 +63,8 @@ public static class PostgresInfrastructure
     /// (a checkout under /root, say): then a folder under /var/lib/platform (root's own, so no other
     /// account can plant links there), named by the state folder's key.
     /// </summary>
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static string DataRoot(PlatformInfrastructure infrastructure)
+    [UnsupportedOn("windows")]
+    private static string DataRoot(SharedInfrastructure infrastructure)
     {
         var inState = Path.Combine(infrastructure.StateDirectory, "postgres");
         var account = ServiceAccount.For("postgres", PostgresBinaries.DebianPackage);

@@ -1,11 +1,10 @@
-using System.Runtime.Versioning;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.AppHost.Infrastructure.Local;
 
 namespace Platform.AppHost.Infrastructure.RabbitMQ;
 
 /// <summary>Adds a RabbitMQ node that runs from the machine's own binaries.</summary>
-[UnsupportedOSPlatform("windows")]
+[UnsupportedOn("windows")]
 public static class LocalRabbitMQBuilderExtensions
 {
     /// <summary>

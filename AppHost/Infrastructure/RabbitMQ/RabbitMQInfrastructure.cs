@@ -7,7 +7,7 @@ public static class RabbitMQInfrastructure
     /// Adds a password-protected RabbitMQ broker named <paramref name="name"/> (password parameter
     /// <c>{name}-password</c>) with the management UI, keeping its data across restarts.
     /// </summary>
-    public static IResourceBuilder<IResourceWithConnectionString> AddRabbitMQ(this PlatformInfrastructure infrastructure, [ResourceName] string name)
+    public static IResourceBuilder<IResourceWithConnectionString> AddRabbitMQ(this SharedInfrastructure infrastructure, [ResourceName] string name)
     {
         ArgumentNullException.ThrowIfNull(infrastructure);
         var password = infrastructure.AddPassword($"{name}-password");
@@ -20,7 +20,7 @@ public static class RabbitMQInfrastructure
         }
 
         return OperatingSystem.IsWindows()
-            ? throw PlatformInfrastructure.LocalModeUnsupported()
+            ? throw SharedInfrastructure.LocalModeUnsupported()
             : infrastructure.Builder.AddLocalRabbitMQ(name, password, Path.Combine(infrastructure.StateDirectory, name));
     }
 }

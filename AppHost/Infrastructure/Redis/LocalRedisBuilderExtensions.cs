@@ -1,11 +1,10 @@
-using System.Runtime.Versioning;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.AppHost.Infrastructure.Local;
 
 namespace Platform.AppHost.Infrastructure.Redis;
 
 /// <summary>Adds a Redis server that runs from the machine's own binary.</summary>
-[UnsupportedOSPlatform("windows")]
+[UnsupportedOn("windows")]
 public static class LocalRedisBuilderExtensions
 {
     /// <summary>Adds a local Redis server whose configuration and data live in <paramref name="dataDirectory"/>.</summary>

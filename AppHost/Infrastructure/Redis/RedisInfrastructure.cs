@@ -7,7 +7,7 @@ public static class RedisInfrastructure
     /// Adds a password-protected Redis named <paramref name="name"/> (password parameter
     /// <c>{name}-password</c>) that keeps its data across restarts.
     /// </summary>
-    public static IResourceBuilder<IResourceWithConnectionString> AddRedis(this PlatformInfrastructure infrastructure, [ResourceName] string name)
+    public static IResourceBuilder<IResourceWithConnectionString> AddRedis(this SharedInfrastructure infrastructure, [ResourceName] string name)
     {
         ArgumentNullException.ThrowIfNull(infrastructure);
         var password = infrastructure.AddPassword($"{name}-password");
@@ -20,7 +20,7 @@ public static class RedisInfrastructure
         }
 
         return OperatingSystem.IsWindows()
-            ? throw PlatformInfrastructure.LocalModeUnsupported()
+            ? throw SharedInfrastructure.LocalModeUnsupported()
             : infrastructure.Builder.AddLocalRedis(name, password, Path.Combine(infrastructure.StateDirectory, name));
     }
 }

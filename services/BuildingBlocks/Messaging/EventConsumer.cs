@@ -89,6 +89,7 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
         try
         {
             await EventTopology.DeclareConsumerAsync(channel, settings, subscriptions.EventNames, stoppingToken);
+            await RedriveUnroutedAsync(channel, stoppingToken);
             await channel.BasicQosAsync(0, settings.Prefetch, global: false, stoppingToken);
             var consumer = new AsyncEventingBasicConsumer(channel);
             consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, delivery, stoppingToken);
@@ -102,12 +103,58 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
         }
     }
 
+    /// <summary>
+    /// Events published before anyone subscribed to them (a consumer's first start on a new broker) wait in the
+    /// unrouted queue. Now that this consumer's bindings exist, the events that were waiting go through the
+    /// exchange once more: to their subscribers, or back to the unrouted queue.
+    /// </summary>
+    private async Task RedriveUnroutedAsync(IChannel channel, CancellationToken stoppingToken)
+    {
+        const int batchSize = 100;
+        var queue = EventTopology.UnroutedQueue(options.Value);
+        var waiting = (await channel.QueueDeclarePassiveAsync(queue, stoppingToken)).MessageCount; // those sent back come after these
+        var redriven = 0;
+        while (redriven < waiting)
+        {
+            var batch = new List<BasicGetResult>();
+            while (batch.Count < batchSize && redriven + batch.Count < waiting
+                && await channel.BasicGetAsync(queue, autoAck: false, stoppingToken) is { } unrouted)
+            {
+                batch.Add(unrouted);
+            }
+
+            if (batch.Count == 0)
+            {
+                break; // another instance took them
+            }
+
+            var failures = await publisher.PublishAllAsync(
+                batch.Select(m => ToEventMessage(m.BasicProperties, m.RoutingKey, m.Body)).ToList(), stoppingToken);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                // Not confirmed: back into the unrouted queue for the next start.
+                await (failures[i] is null
+                    ? channel.BasicAckAsync(batch[i].DeliveryTag, multiple: false, stoppingToken)
+                    : channel.BasicNackAsync(batch[i].DeliveryTag, multiple: false, requeue: true, stoppingToken));
+            }
+
+            redriven += batch.Count;
+        }
+
+        if (redriven > 0)
+        {
+            LogRedriven(logger, redriven, queue);
+        }
+    }
+
+    private static EventMessage ToEventMessage(IReadOnlyBasicProperties properties, string routingKey, ReadOnlyMemory<byte> body) => new(
+        Guid.TryParse(properties.MessageId, out var id) ? id : Guid.Empty, properties.Type ?? routingKey,
+        Encoding.UTF8.GetString(body.Span), Header(properties, "traceparent"), Header(properties, "tracestate"));
+
     private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
     {
         var properties = delivery.BasicProperties;
-        var message = new EventMessage(
-            Guid.TryParse(properties.MessageId, out var id) ? id : Guid.Empty, properties.Type ?? delivery.RoutingKey,
-            Encoding.UTF8.GetString(delivery.Body.Span), Header(properties, "traceparent"), Header(properties, "tracestate"));
+        var message = ToEventMessage(properties, delivery.RoutingKey, delivery.Body);
         var attempt = EventPublisher.Attempt(properties);
         using var activity = EventPublisher.ActivitySource.StartActivity($"{message.Type} process", ActivityKind.Consumer,
             ActivityContext.TryParse(message.TraceParent, message.TraceState, out var parent) ? parent : default);
@@ -189,6 +236,9 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
 
     private static string? Header(IReadOnlyBasicProperties properties, string name) =>
         properties.Headers?.TryGetValue(name, out var value) == true && value is byte[] bytes ? Encoding.UTF8.GetString(bytes) : null;
+
+    [LoggerMessage(LogLevel.Information, "Sent {Count} events from {Queue} through the exchange again")]
+    private static partial void LogRedriven(ILogger logger, int count, string queue);
 
     [LoggerMessage(LogLevel.Information, "Consuming queue {Queue}")]
     private static partial void LogConsuming(ILogger logger, string queue);

@@ -67,7 +67,8 @@ public sealed class EventPublisher(BrokerConnection connection, IOptions<EventBu
                 var (activity, properties) = Prepare(message, attempt, error);
                 activities.Add(activity);
                 // Started one after the other on one channel: the broker receives them in this order.
-                // mandatory: an event no queue is bound to is an error, not a silent drop.
+                // mandatory: the exchange's alternate exchange takes events no consumer is bound to; were it
+                // missing, the broker returns the event and the publish fails rather than dropping it.
                 confirms.Add(channel.BasicPublishAsync(exchange, routingKey, mandatory: exchange.Length > 0, properties,
                     Encoding.UTF8.GetBytes(message.Payload), timeout.Token).AsTask());
             }

@@ -13,7 +13,7 @@ public sealed class LocalIdentityTests(LocalInfrastructureFixture fixture) : Ide
 [Collection(ContainerInfrastructureCollection.Name)]
 public sealed class ContainerIdentityTests(ContainerInfrastructureFixture fixture) : IdentityTests(fixture);
 
-public abstract class IdentityTests(PlatformFixture fixture)
+public abstract class IdentityTests(AppFixture fixture)
 {
     private const string StrongPassword = "Correct-Horse-42";
 

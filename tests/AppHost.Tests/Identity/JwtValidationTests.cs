@@ -13,7 +13,7 @@ public sealed class LocalJwtValidationTests(LocalInfrastructureFixture fixture) 
 public sealed class ContainerJwtValidationTests(ContainerInfrastructureFixture fixture) : JwtValidationTests(fixture);
 
 /// <summary>The JWT building block every API uses, against tokens from the real identity service and forged ones.</summary>
-public abstract class JwtValidationTests(PlatformFixture fixture)
+public abstract class JwtValidationTests(AppFixture fixture)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 

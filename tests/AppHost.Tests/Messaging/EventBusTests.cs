@@ -20,7 +20,7 @@ public sealed class ContainerEventBusTests(ContainerInfrastructureFixture fixtur
 /// The messaging building block on the platform's RabbitMQ and Postgres, in a host of the test's own with a
 /// scratch database and a consumer name per test: outbox → relay → broker → consumer → inbox.
 /// </summary>
-public abstract class EventBusTests(PlatformFixture fixture)
+public abstract class EventBusTests(AppFixture fixture)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
@@ -122,6 +122,41 @@ public abstract class EventBusTests(PlatformFixture fixture)
         Assert.Equal(0, await bus.QueryAsync(db => db.Handled.CountAsync(h => h.Note == "poison", Cancellation)));
     }
 
+    [Fact]
+    public async Task An_event_nobody_subscribes_to_is_confirmed_and_kept_in_the_unrouted_queue()
+    {
+        await using var bus = await ProbeBus.StartAsync(fixture.App);
+        var message = EventMessage.From(new Unsubscribed($"nobody-{Guid.NewGuid():N}"));
+
+        // Completes only once the broker confirmed it (a returned or refused event throws).
+        await bus.Host.Services.GetRequiredService<EventPublisher>().PublishAsync(message, Cancellation);
+
+        var kept = await bus.WaitForMessageAsync(EventTopology.UnroutedQueue(new EventBusOptions()), m => m.BasicProperties.MessageId == message.Id.ToString());
+        Assert.Equal(nameof(Unsubscribed), kept.BasicProperties.Type);
+    }
+
+    [Fact]
+    public async Task An_event_published_before_its_consumer_first_started_is_delivered_when_it_starts()
+    {
+        var message = EventMessage.From(new Probe($"early-{Guid.NewGuid():N}"));
+        var factory = new ConnectionFactory { Uri = new Uri(await fixture.App.ConnectionStringAsync("eventbus", Cancellation)) };
+        await using (var connection = await factory.CreateConnectionAsync(Cancellation))
+        await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), Cancellation))
+        {
+            // No queue is bound to Probe yet: the broker keeps the event in the unrouted queue.
+            await channel.BasicPublishAsync(new EventBusOptions().Exchange, message.Type, mandatory: true,
+                new BasicProperties { MessageId = message.Id.ToString(), Type = message.Type }, Encoding.UTF8.GetBytes(message.Payload), Cancellation);
+        }
+
+        await using var bus = await ProbeBus.StartAsync(fixture.App);
+
+        await bus.WaitUntilAsync(db => db.Handled.CountAsync(Cancellation), count => count == 1);
+        Assert.Equal(message.Id, await bus.QueryAsync(db => db.Set<Platform.Messaging.Inbox.InboxMessage>().Select(m => m.MessageId).SingleAsync(Cancellation)));
+    }
+
+    /// <summary>An event type no consumer subscribes to.</summary>
+    private sealed record Unsubscribed(string Note) : IntegrationEvent;
+
     /// <summary>A host with the event bus, an inbox and an outbox relay on a scratch database; removes its queues and database when disposed.</summary>
     private sealed class ProbeBus : IAsyncDisposable
     {
@@ -208,19 +243,27 @@ public abstract class EventBusTests(PlatformFixture fixture)
             }
         }
 
-        public async Task<BasicGetResult> WaitForDeadLetterAsync()
+        public Task<BasicGetResult> WaitForDeadLetterAsync() => WaitForMessageAsync(EventTopology.DeadLetterQueue(_consumer), _ => true);
+
+        /// <summary>Takes messages off <paramref name="queue"/> until one matches; fails after <see cref="Patience"/>.</summary>
+        public async Task<BasicGetResult> WaitForMessageAsync(string queue, Func<BasicGetResult, bool> match)
         {
             var connection = Host.Services.GetRequiredService<IConnection>();
             await using var channel = await connection.CreateChannelAsync(cancellationToken: Cancellation);
             var deadline = DateTime.UtcNow + Patience;
             while (true)
             {
-                if (await channel.BasicGetAsync(EventTopology.DeadLetterQueue(_consumer), autoAck: true, Cancellation) is { } message)
+                if (await channel.BasicGetAsync(queue, autoAck: true, Cancellation) is { } message)
                 {
-                    return message;
+                    if (match(message))
+                    {
+                        return message;
+                    }
+
+                    continue;
                 }
 
-                Assert.True(DateTime.UtcNow < deadline, "Nothing reached the dead-letter queue.");
+                Assert.True(DateTime.UtcNow < deadline, $"No such message reached {queue}.");
                 await Task.Delay(50, Cancellation);
             }
         }

@@ -11,7 +11,7 @@ public sealed class LocalCatalogTests(LocalInfrastructureFixture fixture) : Cata
 [Collection(ContainerInfrastructureCollection.Name)]
 public sealed class ContainerCatalogTests(ContainerInfrastructureFixture fixture) : CatalogTests(fixture);
 
-public abstract class CatalogTests(PlatformFixture fixture)
+public abstract class CatalogTests(AppFixture fixture)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 

@@ -12,7 +12,7 @@ public sealed class LocalOrderChaosTests(LocalInfrastructureFixture fixture) : O
 public sealed class ContainerOrderChaosTests(ContainerInfrastructureFixture fixture) : OrderChaosTests(fixture);
 
 /// <summary>Orders keep being accepted while the broker is down, and every one of them settles once it is back.</summary>
-public abstract class OrderChaosTests(PlatformFixture fixture)
+public abstract class OrderChaosTests(AppFixture fixture)
 {
     private const int Orders = 24;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
@@ -58,6 +58,6 @@ public abstract class OrderChaosTests(PlatformFixture fixture)
         Assert.Equal((long)Orders, await Databases.ScalarAsync<long>(fixture.App, "catalogdb",
             "SELECT count(*) FROM stock_reservations WHERE order_id = ANY($1) AND status = 'reserved'", ids));
         Assert.Equal(1000 - placed.Sum(p => p.Quantity), await flow.StockAsync(productId));
-        await PlatformApp.WaitForHealthyAsync(fixture.App, Cancellation); // the workers' consumers are back too
+        await AppUnderTest.WaitForHealthyAsync(fixture.App, Cancellation); // the workers' consumers are back too
     }
 }

@@ -5,7 +5,7 @@ using Platform.AppHost.Tests.Identity;
 namespace Platform.AppHost.Tests.Services;
 
 /// <summary>Places orders the way a customer does and waits for the background steps to settle them.</summary>
-internal sealed class OrderFlow(PlatformFixture fixture)
+internal sealed class OrderFlow(AppFixture fixture)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 

@@ -7,7 +7,7 @@ public sealed class LocalOrderFlowTests(LocalInfrastructureFixture fixture) : Or
 public sealed class ContainerOrderFlowTests(ContainerInfrastructureFixture fixture) : OrderFlowTests(fixture);
 
 /// <summary>The order flow through RabbitMQ: orders → inventory → payments → orders, with payments approved.</summary>
-public abstract class OrderFlowTests(PlatformFixture fixture)
+public abstract class OrderFlowTests(AppFixture fixture)
 {
     [Fact]
     public async Task An_order_is_confirmed_priced_and_its_stock_taken()

@@ -10,7 +10,7 @@ public sealed class LocalOrdersTests(LocalInfrastructureFixture fixture) : Order
 [Collection(ContainerInfrastructureCollection.Name)]
 public sealed class ContainerOrdersTests(ContainerInfrastructureFixture fixture) : OrdersTests(fixture);
 
-public abstract class OrdersTests(PlatformFixture fixture)
+public abstract class OrdersTests(AppFixture fixture)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 

@@ -15,7 +15,7 @@ public sealed class ContainerPoisonMessageTests(ContainerInfrastructureFixture f
 /// placed after it are served. (The retry path — N attempts with back-off, then the dead-letter queue — is the
 /// building block's test, with short delays: <c>EventBusTests</c>.)
 /// </summary>
-public abstract class PoisonMessageTests(PlatformFixture fixture)
+public abstract class PoisonMessageTests(AppFixture fixture)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 

@@ -18,7 +18,7 @@ public sealed class ContainerReadYourWritesTests(ContainerInfrastructureFixture 
 /// Replication is made to lag on purpose (replay paused on every replica); a client that sends back its
 /// consistency token must still see its write, and one that does not gets the replica's older view.
 /// </summary>
-public abstract class ReadYourWritesTests(PlatformFixture fixture)
+public abstract class ReadYourWritesTests(AppFixture fixture)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 

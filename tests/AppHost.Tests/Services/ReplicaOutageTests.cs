@@ -11,7 +11,7 @@ public sealed class LocalReplicaOutageTests(LocalInfrastructureFixture fixture) 
 public sealed class ContainerReplicaOutageTests(ContainerInfrastructureFixture fixture) : ReplicaOutageTests(fixture);
 
 /// <summary>Queries keep answering while a replica is down, and right after it comes back (its old pooled connections are dead).</summary>
-public abstract class ReplicaOutageTests(PlatformFixture fixture)
+public abstract class ReplicaOutageTests(AppFixture fixture)
 {
     private const int Reads = 12;
 

@@ -25,7 +25,7 @@ public sealed class WorkerCrashTests(DeclinedPaymentsFixture fixture)
         await Eventually.ReachesAsync(async () => await StockReservedPublishedAsync(placed.Id) && await ReadyMessagesAsync("payments") == 0
             && await PaymentsAsync(placed.Id) == 0, held => held, _ => "The payments worker never took the StockReserved message.", Patience);
 
-        var replicas = (await PlatformApp.InstancesAsync(app, "payments")).Keys.ToArray();
+        var replicas = (await AppUnderTest.InstancesAsync(app, "payments")).Keys.ToArray();
         Assert.Equal(2, replicas.Length);
         foreach (var pid in await LocalProcesses.OfResourceAsync(app, "payments"))
         {
@@ -34,8 +34,8 @@ public sealed class WorkerCrashTests(DeclinedPaymentsFixture fixture)
         }
 
         await Eventually.ReachesAsync(
-            async () => (await PlatformApp.InstancesAsync(app, "payments")).Values.All(i => KnownResourceStates.TerminalStates.Contains(i.State?.Text)),
-            ended => ended, async _ => $"The killed replicas did not end: {await PlatformApp.DescribeAsync(app)}", Patience);
+            async () => (await AppUnderTest.InstancesAsync(app, "payments")).Values.All(i => KnownResourceStates.TerminalStates.Contains(i.State?.Text)),
+            ended => ended, async _ => $"The killed replicas did not end: {await AppUnderTest.DescribeAsync(app)}", Patience);
 
         Assert.Equal(0L, await PaymentsAsync(placed.Id));
         Assert.Equal("processing", (await flow.GetAsync(placed)).Status);
@@ -52,7 +52,7 @@ public sealed class WorkerCrashTests(DeclinedPaymentsFixture fixture)
         Assert.Equal(1L, await Databases.ScalarAsync<long>(app, "paymentsdb",
             "SELECT count(*) FROM outbox_messages WHERE type = 'PaymentFailed' AND payload->>'orderId' = $1", placed.Id.ToString()));
         await flow.WaitForStockAsync(productId, 5); // released once: twice would make it 7
-        await PlatformApp.WaitForHealthyAsync(app, Cancellation);
+        await AppUnderTest.WaitForHealthyAsync(app, Cancellation);
         Assert.Equal(5, await flow.StockAsync(productId));
     }
 

@@ -16,9 +16,9 @@ namespace Platform.AppHost.Infrastructure;
 /// </list>
 /// Publishing (manifest / azd) always uses containers.
 /// </remarks>
-public sealed class PlatformInfrastructure
+public sealed class SharedInfrastructure
 {
-    internal PlatformInfrastructure(IDistributedApplicationBuilder builder)
+    internal SharedInfrastructure(IDistributedApplicationBuilder builder)
     {
         Builder = builder;
         var section = builder.Configuration.GetSection("Infrastructure");
@@ -133,12 +133,12 @@ public sealed class PlatformInfrastructure
 }
 
 /// <summary>Adds the platform's shared infrastructure to the app model.</summary>
-public static class PlatformInfrastructureExtensions
+public static class SharedInfrastructureExtensions
 {
     /// <summary>Decides once how the infrastructure runs; add Postgres, Redis and RabbitMQ through the result.</summary>
-    public static PlatformInfrastructure AddPlatformInfrastructure(this IDistributedApplicationBuilder builder)
+    public static SharedInfrastructure AddSharedInfrastructure(this IDistributedApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return new PlatformInfrastructure(builder);
+        return new SharedInfrastructure(builder);
     }
 }

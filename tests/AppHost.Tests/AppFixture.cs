@@ -6,14 +6,14 @@ using Platform.AppHost.Tests.Identity;
 namespace Platform.AppHost.Tests;
 
 /// <summary>One running platform on a cold state folder, shared by a test collection.</summary>
-public abstract class PlatformFixture(string mode) : IAsyncLifetime
+public abstract class AppFixture(string mode) : IAsyncLifetime
 {
     private DistributedApplication? _app;
 
     /// <summary>The infrastructure mode the app runs in (<c>local</c> or <c>containers</c>).</summary>
     public string Mode { get; } = mode;
 
-    public string StateDirectory { get; } = PlatformApp.NewStateDirectory();
+    public string StateDirectory { get; } = AppUnderTest.NewStateDirectory();
 
     /// <summary>The running app; skips the calling test when this mode does not run here.</summary>
     public DistributedApplication App
@@ -51,7 +51,7 @@ public abstract class PlatformFixture(string mode) : IAsyncLifetime
     {
         if (SkipReason is null)
         {
-            _app = await PlatformApp.StartAsync(Mode, StateDirectory, TestContext.Current.CancellationToken, [.. AppArguments]);
+            _app = await AppUnderTest.StartAsync(Mode, StateDirectory, TestContext.Current.CancellationToken, [.. AppArguments]);
         }
     }
 
@@ -68,7 +68,7 @@ public abstract class PlatformFixture(string mode) : IAsyncLifetime
             if (volumes.Length > 0)
             {
                 // The volumes belong to this fixture's state folder, which goes too.
-                using var remove = Process.Start(PlatformApp.ContainerRuntime, ["volume", "rm", "-f", .. volumes]);
+                using var remove = Process.Start(AppUnderTest.ContainerRuntime, ["volume", "rm", "-f", .. volumes]);
                 await remove.WaitForExitAsync();
             }
         }
@@ -78,20 +78,30 @@ public abstract class PlatformFixture(string mode) : IAsyncLifetime
     }
 }
 
-public sealed class LocalInfrastructureFixture() : PlatformFixture("local")
+public sealed class LocalInfrastructureFixture() : AppFixture("local")
 {
     public override IReadOnlyList<string> ExpectedHealthyResources { get; } =
-        ["catalog", "catalogdb", "eventbus", "eventbus-epmd", "identity", "identitydb", "inventory", "orders", "ordersdb", "payments", "paymentsdb", "postgres", "postgres-replica1", "postgres-replica2", "redis"];
+        [
+//#if (workers)
+            "inventory", "payments", "paymentsdb",
+//#endif
+            "catalog", "catalogdb", "eventbus", "eventbus-epmd", "identity", "identitydb", "orders", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis",
+        ];
 }
 
 /// <summary>
 /// The same tests against container mode. They need a container runtime, which CI machines do not
 /// have, so they run only when asked: <c>PLATFORM_TEST_CONTAINERS=1</c>.
 /// </summary>
-public sealed class ContainerInfrastructureFixture() : PlatformFixture("containers")
+public sealed class ContainerInfrastructureFixture() : AppFixture("containers")
 {
     public override IReadOnlyList<string> ExpectedHealthyResources { get; } =
-        ["catalog", "catalogdb", "eventbus", "identity", "identitydb", "inventory", "orders", "ordersdb", "payments", "paymentsdb", "postgres", "postgres-replica1", "postgres-replica2", "redis"];
+        [
+//#if (workers)
+            "inventory", "payments", "paymentsdb",
+//#endif
+            "catalog", "catalogdb", "eventbus", "identity", "identitydb", "orders", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis",
+        ];
 
     protected override string? SkipReason => Environment.GetEnvironmentVariable("PLATFORM_TEST_CONTAINERS") == "1"
         ? null
@@ -110,11 +120,12 @@ public sealed class ContainerInfrastructureCollection : ICollectionFixture<Conta
     public const string Name = "container infrastructure";
 }
 
+//#if (workers)
 /// <summary>
 /// A platform whose payment provider declines every charge (<c>Payments:FailureRate=1</c>), after 3 s — long
 /// enough to kill a payments worker while it holds a message.
 /// </summary>
-public sealed class DeclinedPaymentsFixture() : PlatformFixture("local")
+public sealed class DeclinedPaymentsFixture() : AppFixture("local")
 {
     public override IReadOnlyList<string> ExpectedHealthyResources => [];
 
@@ -126,3 +137,4 @@ public sealed class DeclinedPaymentsCollection : ICollectionFixture<DeclinedPaym
 {
     public const string Name = "declined payments";
 }
+//#endif

@@ -6,7 +6,7 @@ namespace Platform.AppHost.Infrastructure.Postgres;
 /// <c>{name}</c> for the primary (commands) and <c>{name}-readonly</c> for queries, which spreads
 /// connections over the replicas and falls back to the primary when none is available.
 /// </summary>
-public sealed class PlatformPostgres
+public sealed class ReplicatedPostgres
 {
     private readonly IDistributedApplicationBuilder _builder;
     private readonly Func<string, IResourceBuilder<IResourceWithConnectionString>> _addPrimaryDatabase;
@@ -14,7 +14,7 @@ public sealed class PlatformPostgres
     private readonly ParameterResource _password;
     private readonly EndpointProperty _hostProperty;
 
-    internal PlatformPostgres(IDistributedApplicationBuilder builder,
+    internal ReplicatedPostgres(IDistributedApplicationBuilder builder,
         IResourceBuilder<IResourceWithConnectionString> primary,
         IReadOnlyList<IResourceBuilder<IResourceWithConnectionString>> replicas,
         Func<string, IResourceBuilder<IResourceWithConnectionString>> addPrimaryDatabase,
@@ -40,11 +40,11 @@ public sealed class PlatformPostgres
     private IReadOnlyList<EndpointReference> ReplicaEndpoints { get; }
 
     /// <summary>Adds a database: <c>{name}</c> on the primary and <c>{name}-readonly</c> over the replicas.</summary>
-    public PlatformDatabase AddDatabase([ResourceName] string name)
+    public ReplicatedPostgresDatabase AddDatabase([ResourceName] string name)
     {
         var primary = _addPrimaryDatabase(name);
         var readOnly = _builder.AddConnectionString($"{name}-readonly", ReadOnlyConnectionString(name));
-        return new PlatformDatabase(primary, readOnly, this);
+        return new ReplicatedPostgresDatabase(primary, readOnly, this);
     }
 
     // Npgsql multi-host: replicas first, the primary last as the fallback; prefer-standby picks a
@@ -74,7 +74,7 @@ public sealed class PlatformPostgres
 }
 
 /// <summary>A database's two connection strings: the primary for commands, the replicas for queries.</summary>
-public sealed record PlatformDatabase(
+public sealed record ReplicatedPostgresDatabase(
     IResourceBuilder<IResourceWithConnectionString> Primary,
     IResourceBuilder<IResourceWithConnectionString> ReadOnly,
-    PlatformPostgres Cluster);
+    ReplicatedPostgres Cluster);

@@ -12,9 +12,11 @@ switch (args.FirstOrDefault())
     case "services":
         await ServicesBenchmark.RunAsync(args[1..]);
         break;
+//#if (workers)
     case "orders":
         await OrderFlowBenchmark.RunAsync(args[1..]);
         break;
+//#endif
     default:
         Console.Error.WriteLine("usage: Platform.Bench infrastructure [warm runs] [load seconds] | services [seconds per load] | orders [seconds per rate] [rates...]");
         return 2;

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Platform.AppHost.Tests;
 
 /// <summary>Starts the real AppHost in local mode on a state folder of the test's own.</summary>
-internal static class PlatformApp
+internal static class AppUnderTest
 {
     /// <summary>Generous: a first container start may have to create volumes and base-back up replicas.</summary>
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
@@ -23,7 +23,8 @@ internal static class PlatformApp
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Platform_AppHost>(
-            [$"--Infrastructure:Mode={mode}", $"--Infrastructure:StateDirectory={stateDirectory}", .. args], timeout.Token);
+            // Two read replicas whatever the solution's default: the tests exercise the replicated topology.
+            ["--Infrastructure:PostgresReadReplicas=2", $"--Infrastructure:Mode={mode}", $"--Infrastructure:StateDirectory={stateDirectory}", .. args], timeout.Token);
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Aspire.Hosting", LogLevel.Warning)

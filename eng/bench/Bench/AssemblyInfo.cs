@@ -1,0 +1,2 @@
+// Local infrastructure mode (what this measures) runs on Linux.
+[assembly: SupportedOn("linux")]

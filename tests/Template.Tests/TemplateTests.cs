@@ -1,0 +1,113 @@
+using System.Text.RegularExpressions;
+
+namespace Platform.Template.Tests;
+
+/// <summary>
+/// The template as users get it: packed, installed, instantiated with a dotted name for several option
+/// combinations, each built with warnings as errors; the default one also runs its own fast tests.
+/// </summary>
+[Collection(TemplateCollection.Name)]
+public sealed partial class TemplateTests(TemplateFixture template)
+{
+    public static TheoryData<string, string[]> Combinations => new()
+    {
+        { "no-workers-no-replicas-local", ["--workers", "false", "--replicas", "0", "--infrastructure", "local"] },
+        { "one-replica-containers", ["-r", "1", "-m", "containers"] },
+        { "no-workers-three-replicas", ["-w", "false", "-r", "3"] },
+    };
+
+    [Fact]
+    public async Task Help_lists_every_option_with_its_short_name_and_default()
+    {
+        var help = (await template.NewAsync("--help")).Succeeded("dotnet new platform --help").Output;
+
+        Assert.Contains("-r, --replicas <0|1|2|3>", help, StringComparison.Ordinal);
+        Assert.Contains("-m, --infrastructure", help, StringComparison.Ordinal);
+        Assert.Contains("-w, --workers", help, StringComparison.Ordinal);
+        Assert.Contains("Default: 2", help, StringComparison.Ordinal);
+        Assert.Contains("Default: auto", help, StringComparison.Ordinal);
+        Assert.Contains("Default: true", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_replica_count_out_of_range_is_refused()
+    {
+        var result = await template.NewAsync("-n", TemplateFixture.SolutionName, "-o", Path.Combine(Path.GetTempPath(), "never-created"), "--replicas", "5");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("'5' is not a valid value for --replicas", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_default_solution_builds_and_passes_its_fast_tests()
+    {
+        var solution = await template.CreateAsync("default");
+        AssertGenerated(solution, workers: true, replicas: 2, mode: "auto");
+        await BuildAsync(solution);
+
+        // Unit tests plus the whole renamed platform started once: every resource healthy, an order confirmed.
+        var tests = await DotNet.RunCommandAsync("bash", solution,
+            "eng/test.sh", "--filter-class", "*.ServiceDefaultsTests", "--filter-class", "*.LocalOrderFlowTests");
+
+        tests.Succeeded("eng/test.sh in the generated solution");
+        var summary = TestSummary().Match(tests.Output);
+        Assert.True(summary.Success, tests.Output);
+        Assert.True(int.Parse(summary.Groups["passed"].Value, System.Globalization.CultureInfo.InvariantCulture) >= 3, summary.Value);
+        Assert.Equal("0", summary.Groups["failed"].Value);
+    }
+
+    [Theory]
+    [MemberData(nameof(Combinations))]
+    public async Task Every_option_combination_builds_with_warnings_as_errors(string folder, string[] options)
+    {
+        var solution = await template.CreateAsync(folder, options);
+        AssertGenerated(solution,
+            workers: Option(options, "--workers", "-w") != "false",
+            replicas: int.Parse(Option(options, "--replicas", "-r") ?? "2", System.Globalization.CultureInfo.InvariantCulture),
+            mode: Option(options, "--infrastructure", "-m") ?? "auto");
+        await BuildAsync(solution);
+    }
+
+    private static async Task BuildAsync(string solution) =>
+        (await DotNet.RunAsync(solution, "build", $"{TemplateFixture.SolutionName}.slnx", "-c", "Release", "-warnaserror", "-nologo", "-v", "quiet"))
+            .Succeeded($"dotnet build {Path.GetFileName(solution)}");
+
+    /// <summary>What every generated solution must look like: renamed throughout, options applied, nothing of the template's own left.</summary>
+    private static void AssertGenerated(string solution, bool workers, int replicas, string mode)
+    {
+        var files = Directory.GetFiles(solution, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(solution, f).Replace('\\', '/'))
+            .ToList();
+
+        Assert.Contains($"{TemplateFixture.SolutionName}.slnx", files);
+        Assert.Contains($"AppHost/{TemplateFixture.SolutionName}.AppHost.csproj", files);
+        Assert.DoesNotContain(files, f => f.Split('/').Any(part => part.StartsWith("Platform.", StringComparison.Ordinal)));
+        Assert.DoesNotContain(files, f => f.StartsWith("templates/", StringComparison.Ordinal) || f.StartsWith(".ci/", StringComparison.Ordinal)
+            || f.StartsWith("tests/Template.Tests/", StringComparison.Ordinal) || f.StartsWith(".template.config/", StringComparison.Ordinal));
+        Assert.Equal(workers, files.Any(f => f.StartsWith("services/Workers/", StringComparison.Ordinal)));
+
+        foreach (var file in files)
+        {
+            var text = File.ReadAllText(Path.Combine(solution, file));
+            Assert.False(TemplateDirective().IsMatch(text), $"{file} still has a template directive.");
+        }
+
+        var settings = File.ReadAllText(Path.Combine(solution, "AppHost", "appsettings.json"));
+        Assert.Contains($"\"PostgresReadReplicas\": {replicas}", settings, StringComparison.Ordinal);
+        Assert.Contains($"\"Mode\": \"{mode}\"", settings, StringComparison.Ordinal);
+    }
+
+    private static string? Option(string[] options, string longName, string shortName)
+    {
+        var index = Array.FindIndex(options, o => o == longName || o == shortName);
+        return index < 0 ? null : options[index + 1];
+    }
+
+    // The template's directives: //#if (…) in code, <!--#if (…) --> in XML and Markdown, #if (…) in scripts. A plain
+    // #if in C# is one too (the engine evaluates #if DEBUG itself), so none may be left either.
+    [GeneratedRegex(@"(//|<!--)\s*#(if|else|elseif|endif)\b|^\s*#if\b", RegexOptions.Multiline)]
+    private static partial Regex TemplateDirective();
+
+    [GeneratedRegex(@"Tests: (?<passed>\d+) passed, (?<failed>\d+) failed")]
+    private static partial Regex TestSummary();
+}
