@@ -82,10 +82,15 @@ public sealed class LocalInfrastructureFixture() : AppFixture("local")
 {
     public override IReadOnlyList<string> ExpectedHealthyResources { get; } =
         [
+            "catalog", "catalogdb", "eventbus", "eventbus-epmd", "identity", "identitydb",
 //#if (workers)
-            "inventory", "payments", "paymentsdb",
+            "inventory",
 //#endif
-            "catalog", "catalogdb", "eventbus", "eventbus-epmd", "identity", "identitydb", "orders", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis",
+            "orders", "ordersdb",
+//#if (workers)
+            "payments", "paymentsdb",
+//#endif
+            "postgres", "postgres-replica1", "postgres-replica2", "redis",
         ];
 }
 
@@ -97,10 +102,15 @@ public sealed class ContainerInfrastructureFixture() : AppFixture("containers")
 {
     public override IReadOnlyList<string> ExpectedHealthyResources { get; } =
         [
+            "catalog", "catalogdb", "eventbus", "identity", "identitydb",
 //#if (workers)
-            "inventory", "payments", "paymentsdb",
+            "inventory",
 //#endif
-            "catalog", "catalogdb", "eventbus", "identity", "identitydb", "orders", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis",
+            "orders", "ordersdb",
+//#if (workers)
+            "payments", "paymentsdb",
+//#endif
+            "postgres", "postgres-replica1", "postgres-replica2", "redis",
         ];
 
     protected override string? SkipReason => Environment.GetEnvironmentVariable("PLATFORM_TEST_CONTAINERS") == "1"
