@@ -20,10 +20,18 @@ public sealed class PublishedManifest : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        // Two read replicas whatever the solution's default, as in the other tests.
+        Text = await PublishAsync(_path, "--Infrastructure:PostgresReadReplicas=2");
+        Resources = JsonNode.Parse(Text)!["resources"]!.AsObject();
+    }
+
+    /// <summary>Publishes the manifest to <paramref name="path"/> with these AppHost settings; returns its text.</summary>
+    public static async Task<string> PublishAsync(string path, params string[] settings)
+    {
         var project = Projects.Platform_AppHost.ProjectPath;
         using var publish = Process.Start(new ProcessStartInfo("dotnet",
             ["run", "--project", project, "--no-build", "-c", Configuration, "--no-launch-profile", "--",
-             "--publisher", "manifest", "--output-path", _path])
+             "--publisher", "manifest", "--output-path", path, .. settings])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -32,9 +40,7 @@ public sealed class PublishedManifest : IAsyncLifetime
         var error = publish.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         await publish.WaitForExitAsync(TestContext.Current.CancellationToken);
         Assert.True(publish.ExitCode == 0, $"manifest publishing failed: {await output}{await error}");
-
-        Text = await File.ReadAllTextAsync(_path, TestContext.Current.CancellationToken);
-        Resources = JsonNode.Parse(Text)!["resources"]!.AsObject();
+        return await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken);
     }
 
     public ValueTask DisposeAsync()
@@ -78,6 +84,28 @@ public sealed class ManifestTests(PublishedManifest manifest) : IClassFixture<Pu
             Assert.Contains("{postgres-replica1.bindings.tcp.host}", reads, StringComparison.Ordinal);
             Assert.Contains("{postgres-replica2.bindings.tcp.host}", reads, StringComparison.Ordinal);
             Assert.Contains($"Database={database}", reads, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task With_no_read_replicas_every_readonly_connection_string_is_the_primary()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"platform-manifest-{Guid.NewGuid():N}.json");
+        try
+        {
+            var resources = JsonNode.Parse(await PublishedManifest.PublishAsync(path, "--Infrastructure:PostgresReadReplicas=0"))!["resources"]!.AsObject();
+
+            Assert.DoesNotContain(resources, r => r.Key.StartsWith("postgres-replica", StringComparison.Ordinal));
+            foreach (var database in new[] { "identitydb", "catalogdb", "ordersdb" })
+            {
+                var reads = (string)resources[$"{database}-readonly"]!["connectionString"]!;
+                Assert.StartsWith("Host={postgres.bindings.tcp.host}:{postgres.bindings.tcp.port};", reads, StringComparison.Ordinal);
+                Assert.Contains($"Database={database}", reads, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
         }
     }
 

@@ -89,11 +89,11 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
         try
         {
             await EventTopology.DeclareConsumerAsync(channel, settings, subscriptions.EventNames, stoppingToken);
-            await RedriveUnroutedAsync(channel, stoppingToken);
             await channel.BasicQosAsync(0, settings.Prefetch, global: false, stoppingToken);
             var consumer = new AsyncEventingBasicConsumer(channel);
             consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, delivery, stoppingToken);
             await channel.BasicConsumeAsync(settings.Consumer, autoAck: false, consumer, stoppingToken);
+            await RedriveUnroutedAsync(channel, stoppingToken); // while consuming already: a long backlog delays nothing
             return (channel, consumer);
         }
         catch
@@ -109,6 +109,19 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
     /// exchange once more: to their subscribers, or back to the unrouted queue.
     /// </summary>
     private async Task RedriveUnroutedAsync(IChannel channel, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await RedriveBatchesAsync(channel, stoppingToken);
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            // What was not sent again stays in the unrouted queue (taken but unacknowledged: back when this channel closes).
+            LogNotRedriven(logger, e.Message);
+        }
+    }
+
+    private async Task RedriveBatchesAsync(IChannel channel, CancellationToken stoppingToken)
     {
         const int batchSize = 100;
         var queue = EventTopology.UnroutedQueue(options.Value);
@@ -236,6 +249,9 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
 
     private static string? Header(IReadOnlyBasicProperties properties, string name) =>
         properties.Headers?.TryGetValue(name, out var value) == true && value is byte[] bytes ? Encoding.UTF8.GetString(bytes) : null;
+
+    [LoggerMessage(LogLevel.Warning, "Unrouted events not sent again (they wait for the next start): {Reason}")]
+    private static partial void LogNotRedriven(ILogger logger, string reason);
 
     [LoggerMessage(LogLevel.Information, "Sent {Count} events from {Queue} through the exchange again")]
     private static partial void LogRedriven(ILogger logger, int count, string queue);
