@@ -1,3 +1,4 @@
+using System.Globalization;
 using Platform.AppHost.Infrastructure;
 using Platform.AppHost.Infrastructure.Postgres;
 using Platform.AppHost.Infrastructure.RabbitMQ;
@@ -22,17 +23,26 @@ var eventBus = infrastructure.AddRabbitMQ("eventbus");  // integration events
 
 // Services
 var identity = builder.AddIdentityService("identity", infrastructure, identityDb);  // OpenID Connect provider
+var instances = int.Parse(builder.Configuration["Services:Instances"] ?? "2", CultureInfo.InvariantCulture);      // of each API, balanced by the gateway
 
 var catalog = builder.AddService<Projects.Platform_Catalog>("catalog")
     .WithDatabase(catalogDb)        // migration step first; commands on the primary, queries on the replicas
     .WithReference(redis)           // HybridCache L2 (optional: reads fall back to the database)
     .WithReference(eventBus)        // stock changes from inventory invalidate the cache
-    .WithReference(identity);       // token authority
+    .WithReference(identity)        // token authority
+    .WithInstances(instances);
 
 var orders = builder.AddService<Projects.Platform_Orders>("orders")
     .WithDatabase(ordersDb)
     .WithReference(eventBus).WaitFor(eventBus)  // OrderPlaced out (outbox relay), outcomes in
-    .WithReference(identity);
+    .WithReference(identity)
+    .WithInstances(instances);
+
+// Front door: the only public entry to the APIs and to signing in
+var gateway = builder.AddGateway("gateway")
+    .WithRoutesTo(identity, catalog, orders)    // every instance a destination: load balancing, health checks, retries
+    .WithReference(redis);                      // rate-limit counters shared by every gateway instance
+identity.WithIssuer(gateway);                   // tokens say iss = the gateway's URL, however they were fetched
 //#if (workers)
 
 // Workers: competing consumers, two replicas each

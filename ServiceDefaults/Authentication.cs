@@ -15,7 +15,15 @@ public static class AuthenticationExtensions
     /// when set (any OpenID Connect provider: Entra ID, Keycloak…), else the <c>identity</c> service
     /// found through service discovery. HTTPS metadata is required outside development.
     /// </summary>
-    public static TBuilder AddJwtAuthentication<TBuilder>(this TBuilder builder, string audience) where TBuilder : IHostApplicationBuilder
+    public static TBuilder AddJwtAuthentication<TBuilder>(this TBuilder builder, string audience) where TBuilder : IHostApplicationBuilder =>
+        builder.AddJwtAuthentication([audience], requireTokenByDefault: true);
+
+    /// <summary>
+    /// Validates tokens issued for any of <paramref name="audiences"/> (the gateway checks every API's). Without
+    /// <paramref name="requireTokenByDefault"/>, endpoints say themselves which policy they need.
+    /// </summary>
+    public static TBuilder AddJwtAuthentication<TBuilder>(this TBuilder builder, IReadOnlyCollection<string> audiences, bool requireTokenByDefault)
+        where TBuilder : IHostApplicationBuilder
     {
         var configuration = builder.Configuration;
         var authority = configuration["Identity:Authority"]
@@ -27,7 +35,7 @@ public static class AuthenticationExtensions
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
         {
             options.Authority = authority;
-            options.Audience = configuration["Identity:Audience"] ?? audience;
+            options.TokenValidationParameters.ValidAudiences = configuration["Identity:Audience"] is { Length: > 0 } audience ? [audience] : audiences;
             options.RequireHttpsMetadata = !builder.Environment.IsDevelopment();
             options.MapInboundClaims = false; // keep the token's claim names: sub, scope, role
             // at+jwt (RFC 9068) from our provider; plain JWT from others such as Entra ID. An identity
@@ -37,8 +45,12 @@ public static class AuthenticationExtensions
             options.TokenValidationParameters.RoleClaimType = "role";
             options.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(30);
         });
-        builder.Services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        if (requireTokenByDefault)
+        {
+            builder.Services.AddAuthorizationBuilder()
+                .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        }
+
         return builder;
     }
 

@@ -23,6 +23,9 @@ public static class ServiceDefaultsExtensions
     /// <summary>Liveness: only checks tagged <see cref="LiveTag"/> (the process answers at all).</summary>
     public const string AlivenessEndpointPath = "/alive";
 
+    /// <summary>The response header naming the instance that answered (development only).</summary>
+    public const string ServedByHeader = "X-Served-By";
+
     /// <summary>The tag of health checks that belong to liveness.</summary>
     public const string LiveTag = "live";
 
@@ -31,6 +34,7 @@ public static class ServiceDefaultsExtensions
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.AddProblemDetailsDefaults();
+        builder.AddForwardedHeadersDefaults();
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
@@ -80,6 +84,22 @@ public static class ServiceDefaultsExtensions
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        if (app.Environment.IsDevelopment())
+        {
+            // Which instance answered (catalog, catalog-2…): shows load balancing at work; not sent outside development.
+            var instance = app.Configuration["OTEL_SERVICE_NAME"] ?? Environment.MachineName;
+            app.Use((context, next) =>
+            {
+                // A proxy (the gateway) passes on the header of the instance behind it.
+                context.Response.OnStarting(() =>
+                {
+                    context.Response.Headers.TryAdd(ServedByHeader, instance);
+                    return Task.CompletedTask;
+                });
+                return next(context);
+            });
+        }
+
         app.MapHealthChecks(HealthEndpointPath).AllowAnonymous();
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) })
             .AllowAnonymous();

@@ -20,18 +20,27 @@ public static class IdentityService
         var workersSecret = infrastructure.AddPassword($"{name}-workers-secret");
         var demoPassword = infrastructure.AddPassword($"{name}-demo-password");
 
-        // The issuer is the service's own URL unless Identity:Issuer names its public one (behind a gateway, say).
-        var identity = builder.AddService<Projects.Platform_Identity>(name);
-        var issuer = builder.Configuration["Identity:Issuer"];
-        return identity
+        return builder.AddService<Projects.Platform_Identity>(name).WithDirectEndpoint()
             .WithMigrationStep(database, migrations => migrations
                 .WithEnvironment("Identity__DemoPassword", demoPassword)
                 .WithEnvironment("Identity__Clients__web__Secret", webSecret)
                 .WithEnvironment("Identity__Clients__workers__Secret", workersSecret))
             .WithReference(database.Primary)
-            .WithEnvironment(context => context.EnvironmentVariables["Identity__Issuer"] =
-                issuer is { Length: > 0 } ? issuer : identity.GetEndpoint("http"))
             .WithEnvironment("Identity__SigningKey", signingKey)
             .WithEnvironment("Identity__EncryptionKey", encryptionKey);
+    }
+
+    /// <summary>
+    /// Makes the public origin the issuer: tokens say <c>iss</c> = the gateway's URL however they were fetched (through
+    /// the gateway or, from inside, straight from identity), and discovery lists every endpoint under it, so that a
+    /// browser and a script need one origin. <c>Identity:Issuer</c> in the AppHost's configuration overrides it (the
+    /// public URL of a deployment, or a pinned one in tests).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithIssuer(this IResourceBuilder<ProjectResource> identity,
+        IResourceBuilder<ProjectResource> gateway)
+    {
+        var issuer = identity.ApplicationBuilder.Configuration["Identity:Issuer"];
+        return identity.WithEnvironment(context => context.EnvironmentVariables["Identity__Issuer"] =
+            issuer is { Length: > 0 } ? issuer : gateway.GetEndpoint("http"));
     }
 }

@@ -9,12 +9,15 @@ public static class ServiceResources
     public static IResourceBuilder<ProjectResource> AddService<TProject>(this IDistributedApplicationBuilder builder, [ResourceName] string name)
         where TProject : IProjectMetadata, new()
     {
-        var service = builder.AddProject<TProject>(name)
-            .WithHttpHealthCheck("/health")
-            .WithGracefulStop()
-            // Through the generated Projects.* type, so the step too runs the AppHost's build output instead of building again.
-            .WithAnnotation(new SameProject(stepName => builder.AddProject<TProject>(stepName, options => options.ExcludeLaunchProfile = true)));
-        if (builder.ExecutionContext.IsRunMode)
+        // Through the generated Projects.* type, so that migration steps and extra instances run the AppHost's build output instead of building again.
+        return AsService(builder.AddProject<TProject>(name))
+            .WithAnnotation(new SameProject(otherName => builder.AddProject<TProject>(otherName, options => options.ExcludeLaunchProfile = true)));
+    }
+
+    private static IResourceBuilder<ProjectResource> AsService(IResourceBuilder<ProjectResource> service)
+    {
+        service.WithHttpHealthCheck("/health").WithGracefulStop();
+        if (service.ApplicationBuilder.ExecutionContext.IsRunMode)
         {
             // On one machine every service shares a few cores: one GC heap each (workstation GC) keeps the whole platform's
             // memory in bounds. Deployments keep the Web SDK's server GC.
@@ -23,6 +26,94 @@ public static class ServiceResources
 
         return service;
     }
+
+    /// <summary>
+    /// Runs the service as <paramref name="count"/> instances that the gateway balances over: <c>catalog</c>,
+    /// <c>catalog-2</c>, … Aspire's <c>WithReplicas</c> would put them behind one proxied address, where no client
+    /// can tell them apart, pick the least busy one or avoid a failing one — so in run mode each extra instance is a
+    /// resource of its own with its own endpoint and health check, the first one's settings and connection strings,
+    /// and its waits. Call it last. Published, it is one resource with replicas.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithInstances(this IResourceBuilder<ProjectResource> service, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var builder = service.ApplicationBuilder;
+        if (!builder.ExecutionContext.IsRunMode)
+        {
+            return count > 1 ? service.WithReplicas(count) : service;
+        }
+
+        var sameProject = service.Resource.Annotations.OfType<SameProject>().SingleOrDefault()
+            ?? throw new InvalidOperationException($"Add '{service.Resource.Name}' with AddService<TProject>() to give it more instances.");
+        var instances = new List<IResourceBuilder<ProjectResource>> { service.WithDirectEndpoint() };
+        for (var i = 2; i <= count; i++)
+        {
+            var instance = AsService(sameProject.Add($"{service.Resource.Name}-{i}").WithHttpEndpoint(name: "http"))
+                .WithDirectEndpoint()
+                .WithEnvironment(context => SameEnvironmentAsync(service.Resource, context));
+            foreach (var wait in service.Resource.Annotations.OfType<WaitAnnotation>())
+            {
+                instance.WithAnnotation(wait, ResourceAnnotationMutationBehavior.Append);
+            }
+
+            instances.Add(instance);
+        }
+
+        return service.WithAnnotation(new ServiceInstances(instances));
+    }
+
+    /// <summary>The first instance's environment (connection strings, service discovery, settings) without what makes it that instance.</summary>
+    private static async Task SameEnvironmentAsync(ProjectResource first, EnvironmentCallbackContext context)
+    {
+        var environment = new Dictionary<string, object>();
+        var firstContext = new EnvironmentCallbackContext(context.ExecutionContext, first, environment, context.CancellationToken);
+        foreach (var callback in first.Annotations.OfType<EnvironmentCallbackAnnotation>())
+        {
+            await callback.Callback(firstContext);
+        }
+
+        foreach (var (name, value) in environment.Where(e => !InstanceSpecific.Contains(e.Key)))
+        {
+            context.EnvironmentVariables[name] = value;
+        }
+    }
+
+    private static readonly HashSet<string> InstanceSpecific =
+        ["ASPNETCORE_URLS", "HTTP_PORTS", "HTTPS_PORTS", "ASPNETCORE_HTTPS_PORT", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES"];
+
+    /// <summary>
+    /// Clients connect to the service itself, not to a proxy in front of it: it sees their real address (which the
+    /// forwarded-header and rate-limit rules depend on). The port is fixed when the app model is built — the launch
+    /// profile's, else a free one (and always a free one when tests ask for random ports) — so that a restarted instance
+    /// comes back where the gateway expects it.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithDirectEndpoint(this IResourceBuilder<ProjectResource> service)
+    {
+        var randomized = bool.TryParse(service.ApplicationBuilder.Configuration["DcpPublisher:RandomizePorts"], out var value) && value;
+        return service.WithEndpoint("http", endpoint =>
+        {
+            endpoint.IsProxied = false;
+            if (endpoint.Port is null || randomized)
+            {
+                endpoint.Port = FreePort();
+            }
+
+            endpoint.TargetPort = endpoint.Port;
+        });
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Every instance of <paramref name="service"/> (itself first), as <see cref="WithInstances"/> made them.</summary>
+    public static IReadOnlyList<IResourceBuilder<ProjectResource>> Instances(this IResourceBuilder<ProjectResource> service) =>
+        service.Resource.Annotations.OfType<ServiceInstances>().SingleOrDefault()?.All ?? [service];
+
+    private sealed record ServiceInstances(IReadOnlyList<IResourceBuilder<ProjectResource>> All) : IResourceAnnotation;
 
     /// <summary>
     /// Gives a resource another service's database (the worker that keeps the catalog's stock, say): both connection
@@ -74,6 +165,6 @@ public static class ServiceResources
 
     private sealed record MigrationStepAnnotation(IResourceBuilder<ProjectResource> Step) : IResourceAnnotation;
 
-    /// <summary>Adds another resource running the same project (the migration step), without a launch profile.</summary>
+    /// <summary>Adds another resource running the same project (the migration step, more instances), without a launch profile.</summary>
     internal sealed record SameProject(Func<string, IResourceBuilder<ProjectResource>> Add) : IResourceAnnotation;
 }

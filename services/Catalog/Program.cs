@@ -13,6 +13,7 @@ if (MigrationStep.IsRequested(args))
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddApiDocumentation();   // OpenAPI document with scopes and problem responses
 builder.AddCatalogDatabase();   // catalogdb: commands on the primary, queries on the replicas
 builder.AddCatalogCache();      // HybridCache: memory, then Redis
 builder.AddEventBus("eventbus", consumer: "catalog")          // stock changed by inventory: drop the cached copies
@@ -26,12 +27,14 @@ builder.Services.AddValidation();
 
 var app = builder.Build();
 
+app.UseForwardedHeaders();       // client address, host and path prefix, from the gateway only
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapDefaultEndpoints();
+app.MapApiDocumentation();
 app.MapProducts();
 
 app.Run();

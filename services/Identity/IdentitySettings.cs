@@ -45,6 +45,9 @@ public sealed class IdentitySettings
         /// <summary>Makes the client confidential; a client with redirect URIs uses code + PKCE, one without uses client credentials.</summary>
         public string? Secret { get; set; }
 
+        /// <summary>A client that cannot keep a secret (a page in the browser, such as the API reference): code + PKCE without one.</summary>
+        public bool Public { get; set; }
+
         public List<Uri> RedirectUris { get; set; } = [];
 
         public List<Uri> PostLogoutRedirectUris { get; set; } = [];

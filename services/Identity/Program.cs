@@ -6,6 +6,7 @@ using Platform.Identity.Users;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddApiDocumentation();   // OpenAPI document with scopes and problem responses
 builder.AddIdentityDatabase();    // identitydb on the Postgres primary
 builder.AddAccounts();            // ASP.NET Core Identity: password rules, lockout
 builder.AddTokenServer();         // OpenIddict: code + PKCE, client credentials, refresh, JWKS
@@ -21,6 +22,7 @@ if (MigrationStep.IsRequested(args))
     return;
 }
 
+app.UseForwardedHeaders();       // client address, host and path prefix, from the gateway only
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRateLimiter();
@@ -28,6 +30,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapDefaultEndpoints();
+app.MapApiDocumentation();
 app.MapConnectEndpoints();
 app.MapUsers();
 app.MapRazorPages();

@@ -11,6 +11,7 @@ if (MigrationStep.IsRequested(args))
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddApiDocumentation();   // OpenAPI document with scopes and problem responses
 builder.AddOrdersDatabase();    // ordersdb: commands on the primary, queries on the replicas
 builder.AddOrderMessaging();    // OrderPlaced out (outbox), stock and payment outcomes in (inbox)
 builder.AddJwtAuthentication("orders");
@@ -19,12 +20,14 @@ builder.Services.AddValidation();
 
 var app = builder.Build();
 
+app.UseForwardedHeaders();       // client address, host and path prefix, from the gateway only
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapDefaultEndpoints();
+app.MapApiDocumentation();
 app.MapOrders();
 
 app.Run();

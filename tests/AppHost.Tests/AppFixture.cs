@@ -82,11 +82,11 @@ public sealed class LocalInfrastructureFixture() : AppFixture("local")
 {
     public override IReadOnlyList<string> ExpectedHealthyResources { get; } =
         [
-            "catalog", "catalogdb", "eventbus", "eventbus-epmd", "identity", "identitydb",
+            "catalog", "catalog-2", "catalogdb", "eventbus", "eventbus-epmd", "gateway", "identity", "identitydb",
 //#if (workers)
             "inventory",
 //#endif
-            "orders", "ordersdb",
+            "orders", "orders-2", "ordersdb",
 //#if (workers)
             "payments", "paymentsdb",
 //#endif
@@ -102,11 +102,11 @@ public sealed class ContainerInfrastructureFixture() : AppFixture("containers")
 {
     public override IReadOnlyList<string> ExpectedHealthyResources { get; } =
         [
-            "catalog", "catalogdb", "eventbus", "identity", "identitydb",
+            "catalog", "catalog-2", "catalogdb", "eventbus", "gateway", "identity", "identitydb",
 //#if (workers)
             "inventory",
 //#endif
-            "orders", "ordersdb",
+            "orders", "orders-2", "ordersdb",
 //#if (workers)
             "payments", "paymentsdb",
 //#endif

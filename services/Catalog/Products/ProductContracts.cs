@@ -10,16 +10,8 @@ public sealed record ProductResponse(int Id, string Name, string? Description, d
 [ImmutableObject(true)]
 public sealed record ProductPage(IReadOnlyList<ProductResponse> Items, int Page, int PageSize, int Total);
 
-/// <summary>The query string of <c>GET /products</c>.</summary>
-/// <param name="Page">1-based page number.</param>
-/// <param name="PageSize">Products per page (1–100).</param>
-/// <param name="Search">Case-insensitive substring of the product name.</param>
-/// <param name="Sort"><c>name</c> (default), <c>-name</c>, <c>price</c> or <c>-price</c>.</param>
-public sealed record ProductQuery(
-    [Range(1, 10_000)] int Page = 1,
-    [Range(1, 100)] int PageSize = 20,
-    [StringLength(100), PlainText] string? Search = null,
-    [AllowedValues(null, "name", "-name", "price", "-price")] string? Sort = null);
+/// <summary>The query string of <c>GET /products</c>, validated by the endpoint.</summary>
+public sealed record ProductQuery(int Page, int PageSize, string? Search, string? Sort);
 
 public sealed record CreateProductRequest(
     [Required, StringLength(200), PlainText] string Name,

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -31,11 +32,25 @@ public static class ProductsApi
         return app;
     }
 
+    // The query string is bound parameter by parameter, not with [AsParameters]: OpenAPI generation in .NET 10 fails on
+    // validation attributes of an [AsParameters] record's constructor (dotnet/aspnetcore#65348).
+    /// <summary>A page of products.</summary>
+    /// <param name="after">The <c>Consistency-Token</c> of the caller's last write: the page includes it.</param>
+    /// <param name="reads">Cached, replica-aware product reads.</param>
+    /// <param name="http">The request (ETag check).</param>
+    /// <param name="ct">Request aborted.</param>
+    /// <param name="page">1-based page number.</param>
+    /// <param name="pageSize">Products per page (1–100).</param>
+    /// <param name="search">Case-insensitive substring of the product name.</param>
+    /// <param name="sort"><c>name</c> (default), <c>-name</c>, <c>price</c> or <c>-price</c>.</param>
     private static async Task<Results<Ok<ProductPage>, StatusCodeHttpResult>> ListAsync(
-        [AsParameters] ProductQuery query, [FromHeader(Name = ConsistencyToken.HeaderName)] ConsistencyToken? after,
-        ProductReads reads, HttpContext http, CancellationToken ct)
+        [FromHeader(Name = ConsistencyToken.HeaderName)] ConsistencyToken? after, ProductReads reads, HttpContext http, CancellationToken ct,
+        [Range(1, 10_000)] int page = 1,
+        [Range(1, 100)] int pageSize = 20,
+        [StringLength(100), PlainText] string? search = null,
+        [AllowedValues(null, "name", "-name", "price", "-price")] string? sort = null)
     {
-        var entry = await reads.PageAsync(query, after, ct);
+        var entry = await reads.PageAsync(new ProductQuery(page, pageSize, search, sort), after, ct);
         return NotModified(http, entry.ETag) ? TypedResults.StatusCode(StatusCodes.Status304NotModified) : TypedResults.Ok(entry.Page);
     }
 
@@ -66,7 +81,7 @@ public static class ProductsApi
         await db.SaveChangesAsync(ct);
         await WrittenAsync(http, database, reads, product.Id, ct);
         http.Response.Headers.ETag = ProductReads.ETagOf(product.Version);
-        return TypedResults.Created($"/products/{product.Id}", ToResponse(product));
+        return TypedResults.Created($"{http.Request.PathBase}/products/{product.Id}", ToResponse(product));
     }
 
     /// <summary>Replaces name, description and price. <c>If-Match</c> (the ETag of a GET) makes it conditional: 412 when the product changed since.</summary>

@@ -84,7 +84,7 @@ public static class IdentitySeed
 
     private static async Task SeedClientsAsync(IOpenIddictApplicationManager applications, IdentitySettings settings, CancellationToken ct)
     {
-        foreach (var (clientId, client) in settings.Clients.Where(c => c.Value.Secret is { Length: > 0 }))
+        foreach (var (clientId, client) in settings.Clients.Where(c => c.Value.Secret is { Length: > 0 } || c.Value.Public))
         {
             var descriptor = Describe(clientId, client);
             if (await applications.FindByClientIdAsync(clientId, ct) is { } existing)
@@ -103,8 +103,8 @@ public static class IdentitySeed
         var descriptor = new OpenIddictApplicationDescriptor
         {
             ClientId = clientId,
-            ClientSecret = client.Secret,
-            ClientType = ClientTypes.Confidential,
+            ClientSecret = client.Public ? null : client.Secret,
+            ClientType = client.Public ? ClientTypes.Public : ClientTypes.Confidential,
             ConsentType = ConsentTypes.Implicit, // first-party clients: no consent screen
             DisplayName = client.DisplayName,
             Permissions = { Permissions.Endpoints.Token },

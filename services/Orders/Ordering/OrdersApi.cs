@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -96,10 +97,18 @@ public static class OrdersApi
     }
 
     /// <summary>The caller's own orders, newest first.</summary>
+    /// <param name="after">The <c>Consistency-Token</c> of the caller's last order: the list includes it.</param>
+    /// <param name="database">Replica-aware access to the orders database.</param>
+    /// <param name="http">The request (the caller's identity).</param>
+    /// <param name="ct">Request aborted.</param>
+    /// <param name="page">1-based page number.</param>
+    /// <param name="pageSize">Orders per page (1–100).</param>
     private static async Task<Ok<OrderPage>> ListAsync(
-        [AsParameters] OrderQuery query, [FromHeader(Name = ConsistencyToken.HeaderName)] ConsistencyToken? after,
-        ReplicatedDatabase<OrdersDb> database, HttpContext http, CancellationToken ct)
+        [FromHeader(Name = ConsistencyToken.HeaderName)] ConsistencyToken? after, ReplicatedDatabase<OrdersDb> database, HttpContext http,
+        CancellationToken ct, [Range(1, 10_000)] int page = 1, [Range(1, 100)] int pageSize = 20)
     {
+        // Parameters one by one, not [AsParameters]: see the catalog's product list (dotnet/aspnetcore#65348).
+        var query = new OrderQuery(page, pageSize);
         var buyer = Buyer(http.User);
         await using var read = await database.ReadAsync(after, ct);
         var mine = read.Db.Orders.Where(o => o.BuyerId == buyer);
@@ -137,7 +146,7 @@ public static class OrdersApi
         Order order, ReplicatedDatabase<OrdersDb> database, HttpContext http, CancellationToken ct)
     {
         http.Response.Headers[ConsistencyToken.HeaderName] = (await database.WrittenAsync(ct)).ToString();
-        return TypedResults.Accepted($"/orders/{order.Id}", new OrderAccepted(order.Id, StatusName(order.Status)));
+        return TypedResults.Accepted($"{http.Request.PathBase}/orders/{order.Id}", new OrderAccepted(order.Id, StatusName(order.Status)));
     }
 
     private static Task<Order?> FindByKeyAsync(OrdersDb db, string buyer, string key, CancellationToken ct) =>

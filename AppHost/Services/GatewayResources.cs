@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Platform.AppHost.Services;
+
+/// <summary>The gateway: the one public HTTP entry to the APIs and the identity provider.</summary>
+public static class GatewayResources
+{
+    /// <summary>
+    /// Adds the gateway (<c>services/Gateway</c>, YARP). Clients connect to it directly, without Aspire's proxy in front,
+    /// so its rate limits see their real addresses. Settings under <c>Gateway</c> in the AppHost's configuration (say
+    /// <c>--Gateway:RateLimits:PerCaller:PermitLimit=500</c>) are passed on to it.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> AddGateway(this IDistributedApplicationBuilder builder, [ResourceName] string name)
+    {
+        var gateway = builder.AddService<Projects.Platform_Gateway>(name).WithDirectEndpoint();
+        foreach (var (key, value) in builder.Configuration.GetSection("Gateway").AsEnumerable())
+        {
+            if (value is not null)
+            {
+                gateway.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
+            }
+        }
+
+        return gateway;
+    }
+
+    /// <summary>
+    /// Lets the gateway route to <paramref name="services"/>: service discovery gives it every instance of each
+    /// (<c>services__catalog__http__0</c>, <c>…__1</c>), and YARP balances over them.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithRoutesTo(this IResourceBuilder<ProjectResource> gateway,
+        params IResourceBuilder<ProjectResource>[] services)
+    {
+        foreach (var service in services)
+        {
+            var instances = service.Instances();
+            if (!gateway.ApplicationBuilder.ExecutionContext.IsRunMode || instances.Count == 1)
+            {
+                gateway.WithReference(service);
+                continue;
+            }
+
+            var name = service.Resource.Name;
+            for (var i = 0; i < instances.Count; i++)
+            {
+                var endpoint = instances[i].GetEndpoint("http");
+                gateway.WithEnvironment($"services__{name}__http__{i}", endpoint)
+                    .WithReferenceRelationship(instances[i]);
+            }
+        }
+
+        return gateway;
+    }
+}

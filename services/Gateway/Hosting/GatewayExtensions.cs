@@ -1,0 +1,128 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Platform.Gateway.Proxy;
+using Yarp.ReverseProxy.Health;
+
+namespace Platform.Gateway.Hosting;
+
+/// <summary>How the gateway is put together: edge checks first, then YARP.</summary>
+public static class GatewayExtensions
+{
+    /// <summary>The APIs behind the gateway, by route: each route's token must be issued for that API (its audience).</summary>
+    public static readonly string[] ApiAudiences = ["catalog", "orders"];
+
+    /// <summary>
+    /// JWT validation at the edge with the same building block as the APIs: a request for <c>/api/catalog/…</c> needs a
+    /// valid token for the catalog audience before it costs the catalog anything. Identity's own routes stay open:
+    /// the sign-in pages and the token endpoint are how a caller gets a token.
+    /// </summary>
+    public static IHostApplicationBuilder AddEdgeAuthentication(this IHostApplicationBuilder builder)
+    {
+        builder.AddJwtAuthentication([.. ApiAudiences, "identity"], requireTokenByDefault: false);
+        var authorization = builder.Services.AddAuthorizationBuilder();
+        foreach (var audience in ApiAudiences)
+        {
+            authorization.AddPolicy(audience, policy => policy.RequireAuthenticatedUser().RequireClaim("aud", audience));
+        }
+
+        return builder;
+    }
+
+    /// <summary>Request body limit (413 beyond it), per-route timeouts (504), and no server banner.</summary>
+    public static IHostApplicationBuilder AddEdgeLimits(this IHostApplicationBuilder builder)
+    {
+        var maxBody = builder.Configuration.GetValue<long?>("Gateway:MaxRequestBodySize") ?? 64 * 1024;
+        builder.Services.Configure<KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = maxBody);
+        builder.Services.AddRequestTimeouts();
+        return builder;
+    }
+
+    /// <summary>YARP from the <c>ReverseProxy</c> section; destinations such as <c>https+http://catalog</c> resolve through service discovery, one destination per instance.</summary>
+    public static IHostApplicationBuilder AddProxy(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddReverseProxy()
+            .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
+            .AddServiceDiscoveryDestinationResolver();
+        builder.Services.AddSingleton<ProxyMetrics>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ProxyMetrics.MeterName));
+        // Passive health keeps an instance out for max(ReactivationPeriod, DetectionWindowSize): 60 s by default, too long
+        // for an instance that was merely restarted (active checks see it healthy within seconds).
+        builder.Services.Configure<TransportFailureRateHealthPolicyOptions>(options =>
+        {
+            options.DetectionWindowSize = TimeSpan.FromSeconds(10);
+            options.MinimalTotalCountThreshold = 5;
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// The proxy pipeline: a failed idempotent request is tried once more on another instance, load balancing picks the
+    /// instance, passive health checks count transport failures.
+    /// </summary>
+    public static WebApplication MapProxy(this WebApplication app)
+    {
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseMiddleware<ProxyMetricsMiddleware>();
+            proxy.UseMiddleware<RetryOnAnotherDestination>();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        return app;
+    }
+
+    /// <summary>Headers every response gets, whichever service produced it; upstream <c>Server</c> banners are dropped.</summary>
+    public static WebApplication UseSecurityHeaders(this WebApplication app)
+    {
+        app.Use((context, next) =>
+        {
+            context.Response.OnStarting(() =>
+            {
+                var headers = context.Response.Headers;
+                headers.Remove("Server");
+                headers.XContentTypeOptions = "nosniff";
+                headers.XFrameOptions = "DENY";
+                headers["Referrer-Policy"] = "no-referrer";
+                headers["Cross-Origin-Opener-Policy"] = "same-origin";
+                headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
+                if (!headers.ContainsKey("Content-Security-Policy"))
+                {
+                    headers.ContentSecurityPolicy = "frame-ancestors 'none'";
+                }
+
+                if (context.Request.IsHttps)
+                {
+                    headers.StrictTransportSecurity = "max-age=31536000";
+                }
+
+                return Task.CompletedTask;
+            });
+            return next(context);
+        });
+        return app;
+    }
+
+    /// <summary>
+    /// A body declared larger than the limit is refused (413) before anything is forwarded; a chunked one that grows
+    /// past it is cut off by Kestrel's limit.
+    /// </summary>
+    public static WebApplication UseBodyLimit(this WebApplication app)
+    {
+        var maxBody = app.Configuration.GetValue<long?>("Gateway:MaxRequestBodySize") ?? 64 * 1024;
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.ContentLength > maxBody)
+            {
+                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new()
+                {
+                    HttpContext = context,
+                    ProblemDetails = { Status = 413, Title = "Request body too large", Detail = $"Request bodies are limited to {maxBody} bytes." },
+                });
+                return;
+            }
+
+            await next(context);
+        });
+        return app;
+    }
+}

@@ -1,0 +1,26 @@
+using Platform.Gateway.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddEdgeAuthentication();    // tokens checked here as well as in each API
+builder.AddEdgeRateLimits();        // per caller, shared by every gateway instance through Redis
+builder.AddEdgeLimits();            // body size, timeouts, security headers
+builder.AddProxy();                 // YARP: routes, load balancing, health checks, retries
+
+var app = builder.Build();
+
+app.UseSecurityHeaders();
+app.UseBodyLimit();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseRateLimiter();
+app.UseAuthorization();
+app.UseRequestTimeouts();
+
+app.MapDefaultEndpoints();
+app.MapApiReference();      // every API's OpenAPI document and Scalar (development)
+app.MapProxy();
+
+app.Run();

@@ -1,0 +1,99 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Platform.AppHost.Tests.Identity;
+
+namespace Platform.AppHost.Tests.Gateway;
+
+[Collection(LocalInfrastructureCollection.Name)]
+public sealed class LocalGatewayFailoverTests(LocalInfrastructureFixture fixture) : GatewayFailoverTests(fixture);
+
+/// <summary>An instance going away and coming back while clients keep calling: nobody notices.</summary>
+public abstract class GatewayFailoverTests(AppFixture fixture)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Stopping_a_catalog_instance_under_steady_load_fails_no_request_and_it_rejoins_after_a_restart()
+    {
+        using var customer = GatewayClient.Create(fixture.App, await fixture.AccessTokenAsync(IdentityClient.Customer, "catalog"));
+        var failures = new List<string>();
+        var servedBy = new List<(DateTime At, string Instance)>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+
+        // Three steady callers, 20 requests a second each: under the per-caller limit, several in flight at any time.
+        var callers = Enumerable.Range(0, 3).Select(async caller =>
+        {
+            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+            var i = 0;
+            while (await WaitAsync(pace, stop.Token))
+            {
+                try
+                {
+                    using var response = await customer.GetAsync($"/api/catalog/products/{1 + (i++ % 20)}", Cancellation);
+                    lock (servedBy)
+                    {
+                        if (response.StatusCode != HttpStatusCode.OK)
+                        {
+                            failures.Add($"{DateTime.UtcNow:O} {(int)response.StatusCode}");
+                        }
+                        else
+                        {
+                            servedBy.Add((DateTime.UtcNow, response.Headers.GetValues(ServiceDefaultsExtensions.ServedByHeader).Single()));
+                        }
+                    }
+                }
+                catch (HttpRequestException e)
+                {
+                    lock (servedBy)
+                    {
+                        failures.Add($"{DateTime.UtcNow:O} {e.Message}");
+                    }
+                }
+            }
+        }).ToArray();
+
+        var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
+        await Task.Delay(TimeSpan.FromSeconds(2), Cancellation);
+        Assert.True((await commands.ExecuteCommandAsync("catalog-2", KnownResourceCommands.StopCommand, Cancellation)).Success);
+        var stopped = DateTime.UtcNow;
+        await Task.Delay(TimeSpan.FromSeconds(6), Cancellation);
+        await fixture.App.StartAgainAsync("catalog-2", Cancellation);
+        var restarted = DateTime.UtcNow;
+
+        // Back in rotation once the gateway's active health check sees it healthy again (every 2 s).
+        await Eventually.ReachesAsync(
+            () => Task.FromResult(Snapshot(servedBy).Count(s => s.At > restarted && s.Instance == "catalog-2")),
+            count => count >= 5,
+            count => $"catalog-2 answered {count} requests after its restart",
+            TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        await Task.WhenAll(callers);
+
+        Assert.Empty(failures);
+        var served = Snapshot(servedBy);
+        Assert.Contains(served, s => s.At < stopped && s.Instance == "catalog-2");
+        // While it was down (after the gateway noticed), the other instance answered everything.
+        Assert.DoesNotContain(served, s => s.At > stopped.AddSeconds(1) && s.At < restarted && s.Instance == "catalog-2");
+    }
+
+    private static List<(DateTime At, string Instance)> Snapshot(List<(DateTime At, string Instance)> servedBy)
+    {
+        lock (servedBy)
+        {
+            return [.. servedBy];
+        }
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}
