@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Platform.AppHost.Services;
 
@@ -12,7 +14,15 @@ public static class GatewayResources
     /// </summary>
     public static IResourceBuilder<ProjectResource> AddGateway(this IDistributedApplicationBuilder builder, [ResourceName] string name)
     {
-        var gateway = builder.AddService<Projects.Platform_Gateway>(name).WithDirectEndpoint();
+        var gateway = builder.AddService<Projects.Platform_Gateway>(name).WithDirectEndpoint()
+            .OnResourceReady((resource, ready, _) =>
+            {
+                // Next to the dashboard's login line: where people and scripts come in.
+                var url = resource.GetEndpoint("http").Url;
+                ready.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Platform.AppHost")
+                    .LogInformation("Gateway (APIs, sign-in) at {Url}; API reference at {Url}/scalar", url, url);
+                return Task.CompletedTask;
+            });
         foreach (var (key, value) in builder.Configuration.GetSection("Gateway").AsEnumerable())
         {
             if (value is not null)

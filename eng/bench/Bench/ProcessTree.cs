@@ -16,6 +16,10 @@ internal static class ProcessTree
     /// <summary>CPU time (user + system) used so far, in milliseconds, by the same processes.</summary>
     public static Memory CpuMilliseconds() => Sum(p => p.CpuTicks * 1000 / TicksPerSecond);
 
+    /// <summary>CPU time used so far by the processes whose command line contains <paramref name="commandLinePart"/>.</summary>
+    public static double CpuMillisecondsOf(string commandLinePart) =>
+        ReadAll().Where(p => p.CommandLine.Contains(commandLinePart, StringComparison.Ordinal)).Sum(p => p.CpuTicks * 1000.0 / TicksPerSecond);
+
     private const long TicksPerSecond = 100; // USER_HZ on Linux
 
     private static Memory Sum(Func<Process, long> measure)

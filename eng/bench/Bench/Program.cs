@@ -1,6 +1,7 @@
 // Benchmarks, not tests: they print numbers. Usage:
 //   Platform.Bench infrastructure [warm runs] [load seconds]   start/stop times, memory, replica lag
 //   Platform.Bench services [seconds per load]                  catalog and orders throughput, pgbench ratio, memory
+//   Platform.Bench gateway [seconds per load]                   gateway vs direct on a cached read, added latency, gateway CPU
 //   Platform.Bench orders [seconds per rate] [rates...]         end to end: POST → confirmed at fixed offered rates, pgbench ratio
 using Platform.Bench;
 
@@ -12,13 +13,16 @@ switch (args.FirstOrDefault())
     case "services":
         await ServicesBenchmark.RunAsync(args[1..]);
         break;
+    case "gateway":
+        await GatewayBenchmark.RunAsync(args[1..]);
+        break;
 //#if (workers)
     case "orders":
         await OrderFlowBenchmark.RunAsync(args[1..]);
         break;
 //#endif
     default:
-        Console.Error.WriteLine("usage: Platform.Bench infrastructure [warm runs] [load seconds] | services [seconds per load] | orders [seconds per rate] [rates...]");
+        Console.Error.WriteLine("usage: Platform.Bench infrastructure [warm runs] [load seconds] | services [seconds per load] | gateway [seconds per load] | orders [seconds per rate] [rates...]");
         return 2;
 }
 

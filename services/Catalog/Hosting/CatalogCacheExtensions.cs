@@ -24,6 +24,8 @@ public static class CatalogCacheExtensions
         builder.Services.AddHybridCache();
         builder.Services.AddOptions<CatalogCacheOptions>().BindConfiguration("Catalog:Cache");
         builder.Services.AddSingleton<ProductReads>();
+        builder.Services.AddSingleton<CacheInvalidations>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<CacheInvalidations>());
         return builder;
     }
 }

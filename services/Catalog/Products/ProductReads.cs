@@ -32,7 +32,7 @@ public interface ICachedRead
 /// through the cache too.
 /// </summary>
 public sealed partial class ProductReads(HybridCache cache, ReplicatedDatabase<CatalogDb> database,
-    IOptions<CatalogCacheOptions> options, ILogger<ProductReads> logger)
+    IOptions<CatalogCacheOptions> options, CacheInvalidations invalidations, ILogger<ProductReads> logger)
 {
     /// <summary>The tag on every cached product list.</summary>
     public const string ListsTag = "product-lists";
@@ -70,16 +70,17 @@ public sealed partial class ProductReads(HybridCache cache, ReplicatedDatabase<C
     }
 
     /// <summary>
-    /// Drops every cached list and the product's own entry, here and (through Redis) in other instances.
-    /// With Redis down only this instance's memory is invalidated: the write still succeeds, and other
-    /// instances may serve their older copy until it expires.
+    /// Drops every cached list and the product's own entry, here, in Redis, and in the memory of the other
+    /// instances (<see cref="CacheInvalidations"/>). With Redis down only this instance's memory is invalidated:
+    /// the write still succeeds, and other instances may serve their older copy until it expires.
     /// </summary>
     public Task InvalidateAsync(int id, CancellationToken cancellationToken) => InvalidateAsync([id], cancellationToken);
 
     /// <inheritdoc cref="InvalidateAsync(int, CancellationToken)"/>
     public async Task InvalidateAsync(IEnumerable<int> ids, CancellationToken cancellationToken)
     {
-        foreach (var tag in ids.Distinct().Select(ProductTag).Prepend(ListsTag))
+        var tags = ids.Distinct().Select(ProductTag).Prepend(ListsTag).ToList();
+        foreach (var tag in tags)
         {
             try
             {
@@ -91,6 +92,8 @@ public sealed partial class ProductReads(HybridCache cache, ReplicatedDatabase<C
                 LogInvalidationNotShared(logger, tag, e.Message);
             }
         }
+
+        await invalidations.PublishAsync(tags);
     }
 
     [LoggerMessage(LogLevel.Warning, "Cache tag {Tag} was invalidated in this instance only; Redis is unavailable: {Reason}")]

@@ -74,6 +74,42 @@ public abstract class GatewayTests(AppFixture fixture)
     }
 
     [Fact]
+    public async Task The_API_reference_client_signs_in_with_PKCE_and_no_secret_entirely_through_the_gateway()
+    {
+        // What Scalar's "Authorize" does in a browser: one origin, a public client, a code verifier instead of a secret.
+        var identity = new IdentityClient(fixture.App);
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() })
+        {
+            BaseAddress = Gateway,
+        };
+        const string redirectUri = "http://localhost:5100/scalar/"; // as registered by identity's development seed
+        var verifier = Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var challenge = Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(
+            System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(verifier)));
+
+        using var toLogin = await browser.GetAsync($"/connect/authorize?response_type=code&client_id=scalar&redirect_uri={Uri.EscapeDataString(redirectUri)}" +
+            $"&scope=catalog&code_challenge={challenge}&code_challenge_method=S256&state=s1", Cancellation);
+        Assert.Equal(HttpStatusCode.Redirect, toLogin.StatusCode);
+        Assert.Equal(Gateway.Authority, new Uri(Gateway, toLogin.Headers.Location!).Authority);
+        using var login = await identity.SubmitLoginAsync(browser, toLogin.Headers.Location!, IdentityClient.Customer,
+            await identity.SecretAsync("identity-demo-password", Cancellation), Cancellation);
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        using var toClient = await browser.GetAsync(login.Headers.Location!, Cancellation);
+        Assert.StartsWith(redirectUri, toClient.Headers.Location!.ToString(), StringComparison.Ordinal);
+        var code = System.Web.HttpUtility.ParseQueryString(toClient.Headers.Location!.Query)["code"]!;
+        using var exchange = await browser.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "authorization_code", ["code"] = code, ["redirect_uri"] = redirectUri,
+            ["client_id"] = "scalar", ["code_verifier"] = verifier,
+        }), Cancellation);
+
+        exchange.EnsureSuccessStatusCode();
+        using var api = GatewayClient.Create(fixture.App, (await exchange.Content.ReadFromJsonAsync<TokenResponse>(Cancellation))!.AccessToken);
+        using var products = await api.GetAsync("/api/catalog/products?pageSize=1", Cancellation);
+        Assert.Equal(HttpStatusCode.OK, products.StatusCode);
+    }
+
+    [Fact]
     public async Task An_unknown_route_is_a_404_problem()
     {
         using var anonymous = GatewayClient.Create(fixture.App);

@@ -61,12 +61,7 @@ public abstract class RateLimitTests(AppFixture fixture)
         using var second = GatewayClient.Create(fixture.App, from: "127.0.0.3");
 
         // The stricter sign-in budget (60 a minute per address) on the token endpoint, with made-up credentials.
-        var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i < 61; i++)
-        {
-            using var response = await first.PostAsync("/connect/token", BadCredentials(), Cancellation);
-            statuses.Add(response.StatusCode);
-        }
+        var statuses = await StatusesAsync(61, _ => first.PostAsync("/connect/token", BadCredentials(), Cancellation));
 
         using var fromSecond = await second.PostAsync("/connect/token", BadCredentials(), Cancellation);
 
@@ -82,12 +77,7 @@ public abstract class RateLimitTests(AppFixture fixture)
         using var second = GatewayClient.Create(fixture.App, from: "127.0.0.5");
 
         // Identity's own login limit (30 attempts a minute per address) trips before the gateway's sign-in budget (60).
-        var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i < 31; i++)
-        {
-            using var response = await first.PostAsync("/account/login", LoginForm(), Cancellation);
-            statuses.Add(response.StatusCode);
-        }
+        var statuses = await StatusesAsync(31, _ => first.PostAsync("/account/login", LoginForm(), Cancellation));
 
         using var fromSecond = await second.PostAsync("/account/login", LoginForm(), Cancellation);
 
@@ -103,16 +93,27 @@ public abstract class RateLimitTests(AppFixture fixture)
         using var direct = GatewayClient.Create(fixture.App.GetEndpoint("identity", "http"), from: "127.0.0.6");
 
         // Each attempt claims another client address; identity counts them all against the real one.
-        var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i < 31; i++)
+        var statuses = await StatusesAsync(31, i =>
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/account/login") { Content = LoginForm() };
+            var request = new HttpRequestMessage(HttpMethod.Post, "/account/login") { Content = LoginForm() };
             request.Headers.Add("X-Forwarded-For", $"203.0.113.{i + 1}");
-            using var response = await direct.SendAsync(request, Cancellation);
+            return direct.SendAsync(request, Cancellation);
+        });
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+    }
+
+    /// <summary>The status codes of <paramref name="count"/> requests sent one after the other.</summary>
+    private static async Task<List<HttpStatusCode>> StatusesAsync(int count, Func<int, Task<HttpResponseMessage>> send)
+    {
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < count; i++)
+        {
+            using var response = await send(i);
             statuses.Add(response.StatusCode);
         }
 
-        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+        return statuses;
     }
 
     private static FormUrlEncodedContent BadCredentials() => new(new Dictionary<string, string>

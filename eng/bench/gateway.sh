@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): a cached catalog read through the gateway beside the same read straight from one catalog
+# instance and the gateway's trivial /alive (ratios from the same run), the latency the gateway adds and its CPU per
+# request. Needs wrk.
+# Usage: eng/bench/gateway.sh [seconds per load]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source eng/prerequisites.sh
+ensure_prerequisites
+command -v wrk >/dev/null || { echo "wrk is missing: sudo apt-get install -y wrk" >&2; exit 1; }
+dotnet build eng/bench/Bench -c Release -nologo -v quiet
+exec dotnet eng/bench/Bench/bin/Release/net10.0/Platform.Bench.dll gateway "$@"
