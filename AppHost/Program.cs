@@ -41,7 +41,7 @@ var orders = builder.AddService<Projects.Platform_Orders>("orders")
 // Front door: the only public entry to the APIs and to signing in
 var gateway = builder.AddGateway("gateway")
     .WithRoutesTo(identity, catalog, orders)    // every instance a destination: load balancing, health checks, retries
-    .WithReference(redis);                      // rate-limit counters shared by every gateway instance
+    .WithReference(redis).WaitFor(redis);       // rate-limit counters shared by every gateway instance
 identity.WithIssuer(gateway);                   // tokens say iss = the gateway's URL, however they were fetched
 //#if (workers)
 

@@ -15,10 +15,11 @@ public static class EdgeRateLimits
     public const string SignInPolicy = "sign-in";
 
     /// <summary>
-    /// Sliding-window budgets kept in Redis (to the millisecond: the library's fixed window counts whole seconds), so every gateway instance draws on the same count: one per caller for all
-    /// proxied traffic (<c>Gateway:RateLimits:PerCaller</c>) and a stricter one per address for signing in
-    /// (<c>Gateway:RateLimits:SignIn</c>). While Redis is unreachable each instance counts on its own instead of
-    /// failing requests. A refusal is a 429 problem with <c>Retry-After</c>.
+    /// Sliding-window budgets: one per caller for the proxied traffic (<c>Gateway:RateLimits:PerCaller</c>, counted per
+    /// gateway instance) and a stricter one per address for signing in instead (<c>Gateway:RateLimits:SignIn</c>, kept in Redis so
+    /// that every gateway instance draws on the same count — to the millisecond: the library's fixed window counts whole
+    /// seconds). While Redis is unreachable each instance counts on its own instead of failing requests. A refusal is a
+    /// 429 problem with <c>Retry-After</c>.
     /// </summary>
     public static IHostApplicationBuilder AddEdgeRateLimits(this IHostApplicationBuilder builder)
     {
@@ -27,15 +28,19 @@ public static class EdgeRateLimits
             options.AbortOnConnectFail = false;
             options.BacklogPolicy = BacklogPolicy.FailFast;
         });
+        // Connected while starting, not on the first shared count: what arrives before the connection is counted per instance.
+        builder.Services.AddHostedService<RedisConnectionAtStart>();
         var limits = builder.Configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
 
         builder.Services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => IsProbe(context)
-                ? RateLimitPartition.GetNoLimiter("probes")
-                : SharedPartition(context, "caller:" + CallerOf(context), limits.PerCaller));
-            options.AddPolicy(SignInPolicy, context => SharedPartition(context, "sign-in:" + AddressOf(context.Connection.RemoteIpAddress), limits.SignIn));
+            // Sign-in routes have their own budget instead: counted in both, a request would take two permits here (the
+            // middleware tries the global limiter once more when a Redis-backed one cannot answer synchronously).
+            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => IsProbe(context) || IsSignIn(context)
+                ? RateLimitPartition.GetNoLimiter("own budget")
+                : Partition(context, "caller:" + CallerOf(context), limits.PerCaller));
+            options.AddPolicy(SignInPolicy, context => Partition(context, "sign-in:" + AddressOf(context.Connection.RemoteIpAddress), limits.SignIn));
             options.OnRejected = async (rejected, ct) =>
             {
                 var context = rejected.HttpContext;
@@ -89,8 +94,13 @@ public static class EdgeRateLimits
         return address.ToString();
     }
 
-    private static RateLimitPartition<string> SharedPartition(HttpContext context, string key, RateLimitBudget budget)
+    private static RateLimitPartition<string> Partition(HttpContext context, string key, RateLimitBudget budget)
     {
+        if (!budget.Shared)
+        {
+            return RateLimitPartition.GetSlidingWindowLimiter(key, _ => LocalOptions(budget));
+        }
+
         var redis = context.RequestServices.GetRequiredService<IConnectionMultiplexer>();
         return RateLimitPartition.Get(key, partition => new RedisOrLocalRateLimiter(
             new RedisSlidingWindowRateLimiter<string>("platform:gateway:" + partition, new RedisSlidingWindowRateLimiterOptions
@@ -99,14 +109,16 @@ public static class EdgeRateLimits
                 PermitLimit = budget.PermitLimit,
                 Window = budget.Window,
             }),
-            new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
-            {
-                PermitLimit = budget.PermitLimit,
-                Window = budget.Window,
-                SegmentsPerWindow = 10,
-                QueueLimit = 0,
-            })));
+            new SlidingWindowRateLimiter(LocalOptions(budget))));
     }
+
+    private static SlidingWindowRateLimiterOptions LocalOptions(RateLimitBudget budget) => new()
+    {
+        PermitLimit = budget.PermitLimit,
+        Window = budget.Window,
+        SegmentsPerWindow = 10,
+        QueueLimit = 0,
+    };
 
     /// <summary>When a permit is sure to be free again: the lease says so when it knows, else a whole window from now.</summary>
     private static int RetryAfterSeconds(RateLimitLease lease, RateLimitBudget budget) =>
@@ -114,7 +126,21 @@ public static class EdgeRateLimits
         : lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))
         : Math.Max(1, (int)Math.Ceiling(budget.Window.TotalSeconds));
 
+    private static bool IsSignIn(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName == SignInPolicy;
+
     private static bool IsProbe(HttpContext context) =>
         context.Request.Path.StartsWithSegments(ServiceDefaultsExtensions.HealthEndpointPath) ||
         context.Request.Path.StartsWithSegments(ServiceDefaultsExtensions.AlivenessEndpointPath);
+
+    private sealed class RedisConnectionAtStart(IServiceProvider services) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            services.GetRequiredService<IConnectionMultiplexer>();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Platform.Gateway.Proxy;
 using Yarp.ReverseProxy.Health;
@@ -18,6 +19,7 @@ public static class GatewayExtensions
     public static IHostApplicationBuilder AddEdgeAuthentication(this IHostApplicationBuilder builder)
     {
         builder.AddJwtAuthentication([.. ApiAudiences, "identity"], requireTokenByDefault: false);
+        builder.Services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, CachedTokenValidation.Use);
         var authorization = builder.Services.AddAuthorizationBuilder();
         foreach (var audience in ApiAudiences)
         {

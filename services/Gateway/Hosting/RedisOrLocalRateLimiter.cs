@@ -9,7 +9,10 @@ namespace Platform.Gateway.Hosting;
 /// </summary>
 internal sealed class RedisOrLocalRateLimiter(RateLimiter shared, RateLimiter local) : RateLimiter
 {
-    public override TimeSpan? IdleDuration => local.IdleDuration;
+    // Idle only when both are: a limiter reported idle is disposed by its partitioned owner, even with a request inside.
+    public override TimeSpan? IdleDuration => shared.IdleDuration is { } sharedIdle && local.IdleDuration is { } localIdle
+        ? (sharedIdle < localIdle ? sharedIdle : localIdle)
+        : null;
 
     public override RateLimiterStatistics? GetStatistics() => local.GetStatistics();
 

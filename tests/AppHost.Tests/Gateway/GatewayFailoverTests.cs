@@ -21,10 +21,10 @@ public abstract class GatewayFailoverTests(AppFixture fixture)
         var servedBy = new List<(DateTime At, string Instance)>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
 
-        // Three steady callers, 20 requests a second each: under the per-caller limit, several in flight at any time.
+        // Three steady callers, 10 requests a second each: well under the per-caller limit, several in flight at any time.
         var callers = Enumerable.Range(0, 3).Select(async caller =>
         {
-            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
             var i = 0;
             while (await WaitAsync(pace, stop.Token))
             {
