@@ -4,8 +4,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddEdgeAuthentication();    // tokens checked here as well as in each API
-builder.AddEdgeRateLimits();        // per caller, shared by every gateway instance through Redis
-builder.AddEdgeLimits();            // body size, timeouts, security headers
+builder.AddEdgeRateLimits();        // per caller; sign-in budget shared by every gateway instance (Redis)
+builder.AddEdgeLimits();            // body size, per-route timeouts
 builder.AddProxy();                 // YARP: routes, load balancing, health checks, retries
 
 var app = builder.Build();

@@ -16,10 +16,10 @@ public static class EdgeRateLimits
 
     /// <summary>
     /// Sliding-window budgets: one per caller for the proxied traffic (<c>Gateway:RateLimits:PerCaller</c>, counted per
-    /// gateway instance) and a stricter one per address for signing in instead (<c>Gateway:RateLimits:SignIn</c>, kept in Redis so
-    /// that every gateway instance draws on the same count — to the millisecond: the library's fixed window counts whole
-    /// seconds). While Redis is unreachable each instance counts on its own instead of failing requests. A refusal is a
-    /// 429 problem with <c>Retry-After</c>.
+    /// gateway instance) and, instead of it, a stricter one per address for signing in (<c>Gateway:RateLimits:SignIn</c>,
+    /// kept in Redis so that every gateway instance draws on the same count — to the millisecond: the library's fixed
+    /// window counts whole seconds). While Redis is unreachable each instance counts on its own instead of failing
+    /// requests. A refusal is a 429 problem with <c>Retry-After</c>.
     /// </summary>
     public static IHostApplicationBuilder AddEdgeRateLimits(this IHostApplicationBuilder builder)
     {
@@ -44,10 +44,10 @@ public static class EdgeRateLimits
             options.OnRejected = async (rejected, ct) =>
             {
                 var context = rejected.HttpContext;
-                var seconds = RetryAfterSeconds(rejected.Lease, context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>() is null ? limits.PerCaller : limits.SignIn);
+                var signIn = IsSignIn(context);
+                var seconds = RetryAfterSeconds(rejected.Lease, signIn ? limits.SignIn : limits.PerCaller);
                 context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                context.RequestServices.GetRequiredService<ProxyMetrics>().Rejected(
-                    context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName ?? "per-caller");
+                context.RequestServices.GetRequiredService<ProxyMetrics>().Rejected(signIn ? SignInPolicy : "per-caller");
                 await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new()
                 {
                     HttpContext = context,

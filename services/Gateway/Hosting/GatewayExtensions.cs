@@ -29,7 +29,7 @@ public static class GatewayExtensions
         return builder;
     }
 
-    /// <summary>Request body limit (413 beyond it), per-route timeouts (504), and no server banner.</summary>
+    /// <summary>Request body limit (413 beyond it) and per-route timeouts (504).</summary>
     public static IHostApplicationBuilder AddEdgeLimits(this IHostApplicationBuilder builder)
     {
         var maxBody = builder.Configuration.GetValue<long?>("Gateway:MaxRequestBodySize") ?? 64 * 1024;
