@@ -11,8 +11,6 @@ namespace Platform.Bench;
 /// </summary>
 internal static class GatewayBenchmark
 {
-    private const int Connections = 16;
-    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(3);
 
     public static async Task RunAsync(string[] args)
     {
@@ -20,8 +18,8 @@ internal static class GatewayBenchmark
         var stateDirectory = Directory.CreateTempSubdirectory("platform-bench-").FullName;
         try
         {
-            Console.WriteLine($"Gateway in local mode on {Environment.ProcessorCount} cores; wrk: 2 threads, {Connections} connections, " +
-                              $"{duration.TotalSeconds:F0} s per load after {WarmUp.TotalSeconds:F0} s warm-up; rate limits lifted for the run");
+            Console.WriteLine($"Gateway in local mode on {Environment.ProcessorCount} cores; wrk: 2 threads, {Wrk.Connections} connections, " +
+                              $"{duration.TotalSeconds:F0} s per load after {Wrk.WarmUp.TotalSeconds:F0} s warm-up; rate limits lifted for the run");
             Console.WriteLine();
 
             // The benchmark is one caller: lift its per-caller budget, or it would measure 429s.
@@ -35,12 +33,12 @@ internal static class GatewayBenchmark
                 var gateway = app.GetEndpoint("gateway", "http");
                 var catalog = app.GetEndpoint("catalog", "http");
 
-                var alive = await LoadAsync(new Uri(gateway, "/alive"), duration, []);
-                var direct = await LoadAsync(new Uri(catalog, "/products?pageSize=20"), duration, authorization);
-                var directOne = await LoadAsync(new Uri(catalog, "/products/1"), duration, authorization);
+                var alive = await Wrk.WarmThenRunAsync(new Uri(gateway, "/alive"), duration, []);
+                var direct = await Wrk.WarmThenRunAsync(new Uri(catalog, "/products?pageSize=20"), duration, authorization);
+                var directOne = await Wrk.WarmThenRunAsync(new Uri(catalog, "/products/1"), duration, authorization);
                 var (proxied, gatewayCpuMs, requests) = await MeasureGatewayCpuAsync(() =>
-                    LoadAsync(new Uri(gateway, "/api/catalog/products?pageSize=20"), duration, authorization), duration);
-                var proxiedOne = await LoadAsync(new Uri(gateway, "/api/catalog/products/1"), duration, authorization);
+                    Wrk.WarmThenRunAsync(new Uri(gateway, "/api/catalog/products?pageSize=20"), duration, authorization), duration);
+                var proxiedOne = await Wrk.WarmThenRunAsync(new Uri(gateway, "/api/catalog/products/1"), duration, authorization);
 
                 Console.WriteLine($"  gateway GET /alive (trivial)                     {alive}");
                 Console.WriteLine($"  catalog GET /products, cached, one instance      {direct}");
@@ -66,16 +64,10 @@ internal static class GatewayBenchmark
         var before = GatewayCpu();
         var result = await load();
         var after = GatewayCpu();
-        var requests = result.RequestsPerSecond * (duration + WarmUp).TotalSeconds; // the warm-up ran at about the same rate
+        var requests = result.RequestsPerSecond * (duration + Wrk.WarmUp).TotalSeconds; // the warm-up ran at about the same rate
         return (result, after - before, requests);
     }
 
     // The service process itself (its build output), not the `dotnet run` host that launched it.
     private static double GatewayCpu() => ProcessTree.CpuMillisecondsOf("/services/Gateway/bin/");
-
-    private static async Task<Wrk.Result> LoadAsync(Uri url, TimeSpan duration, IReadOnlyList<string> headers)
-    {
-        await Wrk.RunAsync(url, WarmUp, Connections, headers);
-        return await Wrk.RunAsync(url, duration, Connections, headers);
-    }
 }

@@ -12,8 +12,6 @@ namespace Platform.Bench;
 /// </summary>
 internal static class ServicesBenchmark
 {
-    private const int Connections = 16;
-    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(3);
 
     public static async Task RunAsync(string[] args)
     {
@@ -21,8 +19,8 @@ internal static class ServicesBenchmark
         var stateDirectory = Directory.CreateTempSubdirectory("platform-bench-").FullName;
         try
         {
-            Console.WriteLine($"Services in local mode on {Environment.ProcessorCount} cores; wrk: 2 threads, {Connections} connections, " +
-                              $"{duration.TotalSeconds:F0} s per load after {WarmUp.TotalSeconds:F0} s warm-up; state folder {stateDirectory}");
+            Console.WriteLine($"Services in local mode on {Environment.ProcessorCount} cores; wrk: 2 threads, {Wrk.Connections} connections, " +
+                              $"{duration.TotalSeconds:F0} s per load after {Wrk.WarmUp.TotalSeconds:F0} s warm-up; state folder {stateDirectory}");
             Console.WriteLine();
 
             Wrk.Result trivial, cached, cachedOne, placed;
@@ -38,14 +36,14 @@ internal static class ServicesBenchmark
                 var catalog = app.GetEndpoint("catalog", "http");
                 await using (var memory = new PeakMemory())
                 {
-                    trivial = await LoadAsync(new Uri(catalog, "/alive"), duration, []);
-                    cached = await LoadAsync(new Uri(catalog, "/products?pageSize=20"), duration, [$"Authorization: Bearer {token}"]);
-                    cachedOne = await LoadAsync(new Uri(catalog, "/products/1"), duration, [$"Authorization: Bearer {token}"]);
-                    placed = await LoadAsync(new Uri(app.GetEndpoint("orders", "http"), "/orders"), duration, [], () => PlaceOrderScript(token));
+                    trivial = await Wrk.WarmThenRunAsync(new Uri(catalog, "/alive"), duration, []);
+                    cached = await Wrk.WarmThenRunAsync(new Uri(catalog, "/products?pageSize=20"), duration, [$"Authorization: Bearer {token}"]);
+                    cachedOne = await Wrk.WarmThenRunAsync(new Uri(catalog, "/products/1"), duration, [$"Authorization: Bearer {token}"]);
+                    placed = await Wrk.WarmThenRunAsync(new Uri(app.GetEndpoint("orders", "http"), "/orders"), duration, [], () => PlaceOrderScript(token));
                     peak = memory.Peak;
                 }
 
-                pgbenchTps = await PgBench.TransactionsPerSecondAsync(await app.GetConnectionStringAsync("postgres") ?? "", duration, Connections);
+                pgbenchTps = await PgBench.TransactionsPerSecondAsync(await app.GetConnectionStringAsync("postgres") ?? "", duration, Wrk.Connections);
             }
 
             Wrk.Result trivialAgain, uncached;
@@ -56,8 +54,8 @@ internal static class ServicesBenchmark
             {
                 var token = await MachineToken.GetAsync(app);
                 var catalog = app.GetEndpoint("catalog", "http");
-                trivialAgain = await LoadAsync(new Uri(catalog, "/alive"), duration, []);
-                uncached = await LoadAsync(new Uri(catalog, "/products?pageSize=20"), duration, [$"Authorization: Bearer {token}"]);
+                trivialAgain = await Wrk.WarmThenRunAsync(new Uri(catalog, "/alive"), duration, []);
+                uncached = await Wrk.WarmThenRunAsync(new Uri(catalog, "/products?pageSize=20"), duration, [$"Authorization: Bearer {token}"]);
             }
 
             Console.WriteLine("run 1 (cache on)");
@@ -65,7 +63,7 @@ internal static class ServicesBenchmark
             Console.WriteLine($"  catalog GET /products, cached          {cached}   = {cached.RequestsPerSecond / trivial.RequestsPerSecond:F2}× trivial");
             Console.WriteLine($"  catalog GET /products/1, cached        {cachedOne}   = {cachedOne.RequestsPerSecond / trivial.RequestsPerSecond:F2}× trivial");
             Console.WriteLine($"  orders  POST /orders                   {placed}");
-            Console.WriteLine($"  pgbench TPC-B, same primary            {pgbenchTps,8:F0} tps ({Connections} clients)");
+            Console.WriteLine($"  pgbench TPC-B, same primary            {pgbenchTps,8:F0} tps ({Wrk.Connections} clients)");
             Console.WriteLine($"  POST /orders ÷ pgbench tps             {placed.RequestsPerSecond / pgbenchTps,8:F2}");
             Console.WriteLine("run 2 (catalog cache off)");
             Console.WriteLine($"  catalog GET /alive (trivial)           {trivialAgain}");
@@ -91,12 +89,6 @@ internal static class ServicesBenchmark
         }
     }
 
-    /// <summary>A warm-up run, then the measured one. The script is made per run, so the two send different orders.</summary>
-    private static async Task<Wrk.Result> LoadAsync(Uri url, TimeSpan duration, IReadOnlyList<string> headers, Func<string>? script = null)
-    {
-        await Wrk.RunAsync(url, WarmUp, Connections, headers, script?.Invoke());
-        return await Wrk.RunAsync(url, duration, Connections, headers, script?.Invoke());
-    }
 
     /// <summary>wrk script: every request a new order with its own idempotency key (unique per script, thread and request).</summary>
     private static string PlaceOrderScript(string token) => $$"""

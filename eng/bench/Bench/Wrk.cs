@@ -13,6 +13,19 @@ internal static partial class Wrk
             $"{RequestsPerSecond,8:F0} req/s   p50 {P50Ms,6:F2} ms   p99 {P99Ms,7:F2} ms{(Errors > 0 ? $"   {Errors} non-2xx/3xx!" : "")}");
     }
 
+    /// <summary>Connections of every HTTP load the benchmarks drive.</summary>
+    public const int Connections = 16;
+
+    /// <summary>How long each load runs unmeasured first (JIT, caches, connection pools).</summary>
+    public static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(3);
+
+    /// <summary>A warm-up run, then the measured one. The script is made per run, so the two can send different requests.</summary>
+    public static async Task<Result> WarmThenRunAsync(Uri url, TimeSpan duration, IReadOnlyList<string> headers, Func<string>? script = null)
+    {
+        await RunAsync(url, WarmUp, Connections, headers, script?.Invoke());
+        return await RunAsync(url, duration, Connections, headers, script?.Invoke());
+    }
+
     public static async Task<Result> RunAsync(Uri url, TimeSpan duration, int connections, IReadOnlyList<string> headers, string? script = null)
     {
         var arguments = new List<string> { "-t2", $"-c{connections}", $"-d{(int)duration.TotalSeconds}s", "--latency", "--timeout", "10s" };
