@@ -75,7 +75,7 @@ public sealed class RestartFixture : IAsyncLifetime
             await firstRun.StopAsync(ct);
 
             // Stopping may take a moment to reach every process; give it a bounded while.
-            SurvivingProcesses = [.. (await LocalProcesses.DisposeAndWaitAsync(firstRun, FirstRunProcesses, TimeSpan.FromSeconds(20)))
+            SurvivingProcesses = [.. (await LocalProcesses.DisposeAndWaitAsync(firstRun, FirstRunProcesses, TimeSpan.FromSeconds(30)))
                 .Union(LocalProcesses.WorkingIn(StateDirectory))];
             await lingering.DisposeAsync();
         }
