@@ -24,6 +24,13 @@ dotnet test --solution Platform.slnx -c Release --no-build --max-parallel-test-m
 status=${PIPESTATUS[0]}
 set -e
 
+# The first failures again, without stack frames, where a CI log's tail shows them.
+if [ "$status" -ne 0 ]; then
+  echo "First failures:"
+  sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '/^\s*failed [A-Za-z]/ { shown++; left = 6 }
+    shown <= 10 && left > 0 && !/^\s+at / { print; left-- }'
+fi
+
 count() { grep -E "^\s+$1: [0-9]+" "$log" | tail -1 | grep -oE '[0-9]+' || echo 0; }
 passed=$(count succeeded) failed=$(count failed)
 echo "Tests: $passed passed, $failed failed, $(count skipped) skipped"

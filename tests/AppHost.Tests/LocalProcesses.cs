@@ -47,6 +47,19 @@ internal static class LocalProcesses
 
     public static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}");
 
+    /// <summary>"pid: command line", for assertion messages.</summary>
+    public static string Describe(int pid)
+    {
+        try
+        {
+            return $"{pid}: {File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim()}";
+        }
+        catch (IOException)
+        {
+            return $"{pid}: (exited)";
+        }
+    }
+
     /// <summary>
     /// Processes whose working directory is inside <paramref name="directory"/>: every local server
     /// runs from its data folder, so this also finds any that detached from the process tree.
@@ -75,16 +88,16 @@ internal static class LocalProcesses
 
     /// <summary>
     /// Disposes the app and waits (a bounded while) until its processes have ended, so that the
-    /// next collection starts on a quiet machine. Returns the processes still alive after the wait.
+    /// next collection starts on a quiet machine. Returns the processes still alive after the wait ("pid: command line"; then killed).
     /// </summary>
-    public static async Task<IReadOnlyList<int>> DisposeAndWaitAsync(DistributedApplication app, TimeSpan bound) =>
+    public static async Task<IReadOnlyList<string>> DisposeAndWaitAsync(DistributedApplication app, TimeSpan bound) =>
         await DisposeAndWaitAsync(app, await OfAsync(app), bound);
 
     /// <inheritdoc cref="DisposeAndWaitAsync(DistributedApplication, TimeSpan)"/>
     /// <param name="app">The app to dispose.</param>
     /// <param name="processes">Its processes, read before it stopped.</param>
     /// <param name="bound">How long to wait for them at most.</param>
-    public static async Task<IReadOnlyList<int>> DisposeAndWaitAsync(DistributedApplication app, IReadOnlySet<int> processes, TimeSpan bound)
+    public static async Task<IReadOnlyList<string>> DisposeAndWaitAsync(DistributedApplication app, IReadOnlySet<int> processes, TimeSpan bound)
     {
         await app.DisposeAsync();
         var deadline = DateTime.UtcNow + bound;
@@ -94,7 +107,23 @@ internal static class LocalProcesses
             await Task.Delay(100);
         }
 
-        return alive;
+        // Whatever is left is reported to the caller and ended here, so that one slow stop cannot
+        // disturb the next collection's platform.
+        var survivors = alive.Select(Describe).ToList();
+        foreach (var pid in alive)
+        {
+            try
+            {
+                using var process = System.Diagnostics.Process.GetProcessById(pid);
+                process.Kill();
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // ended meanwhile
+            }
+        }
+
+        return survivors;
     }
 
     public static bool IsListening(int port)

@@ -23,7 +23,8 @@ public sealed class RestartFixture : IAsyncLifetime
 
     public IReadOnlySet<int> FirstRunProcesses { get; private set; } = new HashSet<int>();
 
-    public IReadOnlyList<int> SurvivingProcesses { get; private set; } = [];
+    /// <summary>"pid: command line" of each process still running a while after the stop.</summary>
+    public IReadOnlyList<string> SurvivingProcesses { get; private set; } = [];
 
     public IReadOnlyList<int> PortsStillListening { get; private set; } = [];
 
@@ -76,7 +77,7 @@ public sealed class RestartFixture : IAsyncLifetime
 
             // Stopping may take a moment to reach every process; give it a bounded while.
             SurvivingProcesses = [.. (await LocalProcesses.DisposeAndWaitAsync(firstRun, FirstRunProcesses, TimeSpan.FromSeconds(30)))
-                .Union(LocalProcesses.WorkingIn(StateDirectory))];
+                .Union(LocalProcesses.WorkingIn(StateDirectory).Select(LocalProcesses.Describe))];
             await lingering.DisposeAsync();
         }
 
@@ -161,7 +162,7 @@ public sealed class RestartTests(RestartFixture fixture) : IClassFixture<Restart
     {
         // postgres x3 with their workers, redis, rabbitmq (+ beam), epmd
         Assert.True(fixture.FirstRunProcesses.Count >= 6, $"only {fixture.FirstRunProcesses.Count} processes were found");
-        Assert.Empty(fixture.SurvivingProcesses);
+        Assert.True(fixture.SurvivingProcesses.Count == 0, $"still running: {string.Join("; ", fixture.SurvivingProcesses)}");
         Assert.Empty(fixture.PortsStillListening);
     }
 
