@@ -165,6 +165,11 @@ public static class ServiceResources
 
     private sealed record MigrationStepAnnotation(IResourceBuilder<ProjectResource> Step) : IResourceAnnotation;
 
+    /// <summary>The service's migration step (given by <c>WithDatabase</c> or <c>WithMigrationStep</c>).</summary>
+    public static IResourceBuilder<ProjectResource> MigrationStep(this IResourceBuilder<ProjectResource> service) =>
+        service.Resource.Annotations.OfType<MigrationStepAnnotation>().SingleOrDefault()?.Step
+            ?? throw new InvalidOperationException($"'{service.Resource.Name}' has no migration step.");
+
     /// <summary>Adds another resource running the same project (the migration step, more instances), without a launch profile.</summary>
     internal sealed record SameProject(Func<string, IResourceBuilder<ProjectResource>> Add) : IResourceAnnotation;
 }

@@ -48,6 +48,9 @@ public sealed class IdentitySettings
         /// <summary>A client that cannot keep a secret (a page in the browser, such as the API reference): code + PKCE without one.</summary>
         public bool Public { get; set; }
 
+        /// <summary>A confidential client that signs users in may also get tokens of its own (client credentials).</summary>
+        public bool ClientCredentials { get; set; }
+
         public List<Uri> RedirectUris { get; set; } = [];
 
         public List<Uri> PostLogoutRedirectUris { get; set; } = [];

@@ -90,7 +90,7 @@ public sealed class LocalInfrastructureFixture() : AppFixture("local")
 //#if (workers)
             "payments", "paymentsdb",
 //#endif
-            "postgres", "postgres-replica1", "postgres-replica2", "redis",
+            "postgres", "postgres-replica1", "postgres-replica2", "redis", "web",
         ];
 }
 
@@ -110,7 +110,7 @@ public sealed class ContainerInfrastructureFixture() : AppFixture("containers")
 //#if (workers)
             "payments", "paymentsdb",
 //#endif
-            "postgres", "postgres-replica1", "postgres-replica2", "redis",
+            "postgres", "postgres-replica1", "postgres-replica2", "redis", "web",
         ];
 
     protected override string? SkipReason => Environment.GetEnvironmentVariable("PLATFORM_TEST_CONTAINERS") == "1"

@@ -25,3 +25,6 @@ public sealed record PaymentSucceeded(Guid OrderId, decimal Amount, IReadOnlyLis
 
 /// <summary>Payments: the charge was declined; inventory releases the stock, orders cancels (keeping the prices it was offered).</summary>
 public sealed record PaymentFailed(Guid OrderId, string Reason, IReadOnlyList<PricedLineItem> Items) : IntegrationEvent;
+
+/// <summary>Orders: the order reached its final state — <c>confirmed</c> (with its total) or <c>cancelled</c> (with the reason).</summary>
+public sealed record OrderSettled(Guid OrderId, string BuyerId, string Status, string? Reason, decimal? Total) : IntegrationEvent;

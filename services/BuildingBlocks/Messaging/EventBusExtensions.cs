@@ -73,6 +73,13 @@ public sealed class EventBusBuilder(IHostApplicationBuilder builder, Subscriptio
         return this;
     }
 
+    /// <summary>Every instance of this service receives every subscribed event, on a queue of its own (<see cref="EventBusOptions.EachInstance"/>).</summary>
+    public EventBusBuilder EachInstance()
+    {
+        builder.Services.Configure<EventBusOptions>(options => options.EachInstance = true);
+        return this;
+    }
+
     /// <summary>Consumes <typeparamref name="TEvent"/> with <typeparamref name="THandler"/> (scoped, one per message).</summary>
     public EventBusBuilder AddSubscription<TEvent, THandler>()
         where TEvent : IntegrationEvent

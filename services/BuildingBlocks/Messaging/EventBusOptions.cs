@@ -11,6 +11,17 @@ public sealed class EventBusOptions
     /// <summary>This service's consumer name: its queue, retry queues and dead-letter queue are named after it.</summary>
     public string Consumer { get; set; } = "";
 
+    /// <summary>
+    /// Every instance gets every event (to update what its own users see): a queue of its own that lives as long as the
+    /// instance's connection, instead of the consumer's shared, durable queue. Nothing is retried or dead-lettered.
+    /// </summary>
+    public bool EachInstance { get; set; }
+
+    /// <summary>The queue this instance consumes: <see cref="Consumer"/>, or with <see cref="EachInstance"/> one named after the instance.</summary>
+    public string Queue => EachInstance ? $"{Consumer}.{InstanceId}" : Consumer;
+
+    private static readonly string InstanceId = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+
     /// <summary>Deliveries of one message before it goes to the dead-letter queue.</summary>
     public int MaxAttempts { get; set; } = 5;
 

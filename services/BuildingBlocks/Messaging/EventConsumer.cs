@@ -33,13 +33,13 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
             try
             {
                 (channel, consumer) = await StartConsumingAsync(stoppingToken);
-                LogConsuming(logger, options.Value.Consumer);
+                LogConsuming(logger, options.Value.Queue);
                 backOff = TimeSpan.FromMilliseconds(250);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 // The broker may be down or restarting: keep trying, never stop the host.
-                LogNotConsuming(logger, options.Value.Consumer, backOff.TotalSeconds, e.Message);
+                LogNotConsuming(logger, options.Value.Queue, backOff.TotalSeconds, e.Message);
                 await Task.Delay(backOff, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
                 backOff = TimeSpan.FromTicks(Math.Min(backOff.Ticks * 2, MaxBackOff.Ticks));
                 continue;
@@ -92,7 +92,7 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
             await channel.BasicQosAsync(0, settings.Prefetch, global: false, stoppingToken);
             var consumer = new AsyncEventingBasicConsumer(channel);
             consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, delivery, stoppingToken);
-            await channel.BasicConsumeAsync(settings.Consumer, autoAck: false, consumer, stoppingToken);
+            await channel.BasicConsumeAsync(settings.Queue, autoAck: false, consumer, stoppingToken);
             await RedriveUnroutedAsync(channel, stoppingToken); // while consuming already: a long backlog delays nothing
             return (channel, consumer);
         }
@@ -226,6 +226,14 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
         Exception error, CancellationToken stoppingToken)
     {
         var settings = options.Value;
+        if (settings.EachInstance)
+        {
+            // Only this instance's users were waiting for it, and they can reload: not worth a retry queue per instance.
+            LogDropped(logger, message.Type, message.Id, error.Message);
+            await SettleAsync(channel, delivery, message.Id, ack: true);
+            return;
+        }
+
         var poison = error is PoisonMessageException or JsonException || attempt >= settings.MaxAttempts;
         var queue = poison
             ? EventTopology.DeadLetterQueue(settings.Consumer)
@@ -270,6 +278,9 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
 
     [LoggerMessage(LogLevel.Warning, "{Type} {MessageId} failed on attempt {Attempt}; moved to {Queue}: {Reason}")]
     private static partial void LogFailed(ILogger logger, string type, Guid messageId, int attempt, string queue, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "{Type} {MessageId} failed and was dropped (instance queue): {Reason}")]
+    private static partial void LogDropped(ILogger logger, string type, Guid messageId, string reason);
 
     [LoggerMessage(LogLevel.Error, "Message {MessageId} could not be moved to retry or dead-letter; requeued: {Reason}")]
     private static partial void LogNotMoved(ILogger logger, Guid messageId, string reason);

@@ -45,10 +45,17 @@ public static class EventTopology
     public static async Task DeclareConsumerAsync(IChannel channel, EventBusOptions options, IEnumerable<string> eventNames, CancellationToken cancellationToken)
     {
         await DeclareExchangeAsync(channel, options, cancellationToken);
-        await channel.QueueDeclareAsync(options.Consumer, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
+        // An instance's own queue goes with its connection (and after a minute unused, should the broker keep it).
+        await channel.QueueDeclareAsync(options.Queue, durable: !options.EachInstance, exclusive: options.EachInstance, autoDelete: options.EachInstance,
+            arguments: options.EachInstance ? new Dictionary<string, object?> { ["x-expires"] = 60_000 } : null, cancellationToken: cancellationToken);
         foreach (var eventName in eventNames)
         {
-            await channel.QueueBindAsync(options.Consumer, options.Exchange, eventName, cancellationToken: cancellationToken);
+            await channel.QueueBindAsync(options.Queue, options.Exchange, eventName, cancellationToken: cancellationToken);
+        }
+
+        if (options.EachInstance)
+        {
+            return;
         }
 
         for (var step = 0; step < options.RetryDelays.Count; step++)

@@ -72,37 +72,6 @@ public static class GatewayExtensions
         return app;
     }
 
-    /// <summary>Headers every response gets, whichever service produced it; upstream <c>Server</c> banners are dropped.</summary>
-    public static WebApplication UseSecurityHeaders(this WebApplication app)
-    {
-        app.Use((context, next) =>
-        {
-            context.Response.OnStarting(() =>
-            {
-                var headers = context.Response.Headers;
-                headers.Remove("Server");
-                headers.XContentTypeOptions = "nosniff";
-                headers.XFrameOptions = "DENY";
-                headers["Referrer-Policy"] = "no-referrer";
-                headers["Cross-Origin-Opener-Policy"] = "same-origin";
-                headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
-                if (!headers.ContainsKey("Content-Security-Policy"))
-                {
-                    headers.ContentSecurityPolicy = "frame-ancestors 'none'";
-                }
-
-                if (context.Request.IsHttps)
-                {
-                    headers.StrictTransportSecurity = "max-age=31536000";
-                }
-
-                return Task.CompletedTask;
-            });
-            return next(context);
-        });
-        return app;
-    }
-
     /// <summary>
     /// A body declared larger than the limit is refused (413) before anything is forwarded; a chunked one that grows
     /// past it is cut off by Kestrel's limit.

@@ -42,10 +42,14 @@ public static class ConnectEndpoints
             // Back to this request after login, without prompt=login (which would loop).
             var parameters = (http.Request.HasFormContentType ? http.Request.Form.AsEnumerable() : http.Request.Query)
                 .Where(p => p.Key != Parameters.Prompt);
-            return Results.Challenge(new AuthenticationProperties
+            var returnUrl = http.Request.PathBase + http.Request.Path + QueryString.Create(parameters);
+            if (request.HasPromptValue(PromptValues.Create))
             {
-                RedirectUri = http.Request.PathBase + http.Request.Path + QueryString.Create(parameters),
-            }, [IdentityConstants.ApplicationScheme]);
+                // OpenID Connect "prompt=create": the client asks for the registration page instead of the login page.
+                return Results.Redirect($"{http.Request.PathBase}/account/register?returnUrl={Uri.EscapeDataString(returnUrl)}");
+            }
+
+            return Results.Challenge(new AuthenticationProperties { RedirectUri = returnUrl }, [IdentityConstants.ApplicationScheme]);
         }
 
         var principal = await TokenClaims.ForUserAsync(user, users, request.GetScopes(), scopes, ct);

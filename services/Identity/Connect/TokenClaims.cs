@@ -30,7 +30,8 @@ internal static class TokenClaims
     {
         var identity = NewIdentity();
         identity.SetClaim(Claims.Subject, clientId).SetClaim(Claims.Name, displayName ?? clientId);
-        return GrantAsync(identity, scopes, scopeManager, ct);
+        // A client has no roles: a scope that needs one is never granted to it, whatever its permissions.
+        return GrantAsync(identity, scopes.Where(scope => !RoleOnlyScopes.ContainsKey(scope)), scopeManager, ct);
     }
 
     /// <summary>Refreshes a user's claims (roles may have changed since the code or refresh token was issued).</summary>

@@ -122,7 +122,8 @@ public static class IdentitySeed
             ]);
             descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
         }
-        else
+
+        if (client.RedirectUris.Count == 0 || (client.ClientCredentials && !client.Public))
         {
             descriptor.Permissions.Add(Permissions.GrantTypes.ClientCredentials);
         }

@@ -32,6 +32,7 @@ public static class TokenServerExtensions
                 server.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange()
                       .AllowClientCredentialsFlow()
                       .AllowRefreshTokenFlow();
+                server.RegisterPromptValues(PromptValues.Create); // registration instead of login
                 server.RegisterScopes([Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.Roles, Scopes.OfflineAccess, .. IdentitySeed.ApiScopes.Keys]);
                 server.SetAccessTokenLifetime(settings.AccessTokenLifetime);
                 if (settings.Issuer is not null)

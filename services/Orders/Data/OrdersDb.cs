@@ -19,6 +19,7 @@ public sealed class OrdersDb(DbContextOptions<OrdersDb> options) : DbContext(opt
             order.Property(o => o.Status).HasColumnName("status").HasConversion<string>().HasMaxLength(20);
             order.Property(o => o.CreatedAt).HasColumnName("created_at");
             order.Property(o => o.SettledAt).HasColumnName("settled_at");
+            order.Property(o => o.CancelReason).HasColumnName("cancel_reason").HasMaxLength(500);
             order.Property(o => o.IdempotencyKey).HasColumnName("idempotency_key").HasMaxLength(100);
             order.Property(o => o.RequestHash).HasColumnName("request_hash").HasMaxLength(64);
             order.HasIndex(o => new { o.BuyerId, o.CreatedAt }, "ix_orders_buyer_created").IsDescending(false, true);

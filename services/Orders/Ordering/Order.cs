@@ -15,6 +15,9 @@ public sealed class Order
     /// <summary>When it became confirmed or cancelled.</summary>
     public DateTimeOffset? SettledAt { get; set; }
 
+    /// <summary>Why it was cancelled (out of stock, payment declined), for the customer.</summary>
+    public string? CancelReason { get; set; }
+
     /// <summary>The client's <c>Idempotency-Key</c>: a retried POST with the same key returns this order.</summary>
     public string? IdempotencyKey { get; set; }
 

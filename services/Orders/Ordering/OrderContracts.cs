@@ -11,7 +11,9 @@ public sealed record OrderAccepted(Guid OrderId, string Status);
 
 public sealed record OrderItemResponse(int ProductId, int Quantity, decimal? UnitPrice);
 
-public sealed record OrderResponse(Guid Id, string Status, DateTimeOffset CreatedAt, DateTimeOffset? SettledAt, IReadOnlyList<OrderItemResponse> Items, decimal? Total);
+/// <summary>One order; <c>Reason</c> says why it was cancelled.</summary>
+public sealed record OrderResponse(Guid Id, string Status, DateTimeOffset CreatedAt, DateTimeOffset? SettledAt, IReadOnlyList<OrderItemResponse> Items, decimal? Total,
+    string? Reason);
 
 public sealed record OrderSummary(Guid Id, string Status, DateTimeOffset CreatedAt, int Quantity, decimal? Total);
 

@@ -11,39 +11,54 @@ namespace Platform.Orders.Ordering;
 public sealed class StockRejectedHandler(OrdersDb db, TimeProvider time) : IIntegrationEventHandler<StockRejected>
 {
     public Task HandleAsync(StockRejected integrationEvent, CancellationToken cancellationToken) =>
-        db.SettleAsync(integrationEvent.OrderId, OrderStatus.Cancelled, [], time, cancellationToken);
+        db.SettleAsync(integrationEvent.OrderId, OrderStatus.Cancelled, integrationEvent.Reason, [], time, cancellationToken);
 }
 
 public sealed class PaymentSucceededHandler(OrdersDb db, TimeProvider time) : IIntegrationEventHandler<PaymentSucceeded>
 {
     public Task HandleAsync(PaymentSucceeded integrationEvent, CancellationToken cancellationToken) =>
-        db.SettleAsync(integrationEvent.OrderId, OrderStatus.Confirmed, integrationEvent.Items, time, cancellationToken);
+        db.SettleAsync(integrationEvent.OrderId, OrderStatus.Confirmed, null, integrationEvent.Items, time, cancellationToken);
 }
 
 public sealed class PaymentFailedHandler(OrdersDb db, TimeProvider time) : IIntegrationEventHandler<PaymentFailed>
 {
     public Task HandleAsync(PaymentFailed integrationEvent, CancellationToken cancellationToken) =>
-        db.SettleAsync(integrationEvent.OrderId, OrderStatus.Cancelled, integrationEvent.Items, time, cancellationToken);
+        db.SettleAsync(integrationEvent.OrderId, OrderStatus.Cancelled, integrationEvent.Reason, integrationEvent.Items, time, cancellationToken);
 }
 
 internal static class OrderSettlement
 {
-    /// <summary>The outcome, and the catalog prices the stock was reserved at (none when it was not): one statement.</summary>
-    public static Task<int> SettleAsync(this OrdersDb db, Guid orderId, OrderStatus outcome, IReadOnlyList<PricedLineItem> prices,
-        TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>
+    /// The outcome, and the catalog prices the stock was reserved at (none when it was not), in one statement; when the order
+    /// did move, <see cref="OrderSettled"/> goes into the outbox in the same transaction (the inbox's).
+    /// </summary>
+    public static async Task SettleAsync(this OrdersDb db, Guid orderId, OrderStatus outcome, string? reason,
+        IReadOnlyList<PricedLineItem> prices, TimeProvider time, CancellationToken cancellationToken)
     {
         var productIds = prices.Select(i => i.ProductId).ToArray();
         var unitPrices = prices.Select(i => i.UnitPrice).ToArray();
-        return db.Database.ExecuteSqlAsync($"""
+        reason = reason?[..Math.Min(reason.Length, MaxReasonLength)];
+        var settled = await db.Database.SqlQuery<SettledOrder>($"""
             WITH settled AS (
-                UPDATE orders SET status = {outcome.ToString()}, settled_at = {time.GetUtcNow()}
+                UPDATE orders SET status = {outcome.ToString()}, settled_at = {time.GetUtcNow()}, cancel_reason = {reason}
                 WHERE id = {orderId} AND status = {OrderStatus.Processing.ToString()}
-                RETURNING id)
-            UPDATE order_lines l SET unit_price = p.unit_price
-            FROM settled, unnest({productIds}, {unitPrices}) AS p(product_id, unit_price)
-            WHERE l.order_id = settled.id AND l.product_id = p.product_id
-            """, cancellationToken);
+                RETURNING id, buyer_id),
+            priced AS (
+                UPDATE order_lines l SET unit_price = p.unit_price
+                FROM settled, unnest({productIds}, {unitPrices}) AS p(product_id, unit_price)
+                WHERE l.order_id = settled.id AND l.product_id = p.product_id)
+            SELECT buyer_id AS "BuyerId" FROM settled
+            """).ToListAsync(cancellationToken);
+        if (settled is [var order])
+        {
+            var total = outcome == OrderStatus.Confirmed ? prices.Sum(i => i.Quantity * i.UnitPrice) : (decimal?)null;
+            db.AddEvent(new OrderSettled(orderId, order.BuyerId, outcome.ToString().ToLowerInvariant(), reason, total));
+        }
     }
+
+    private const int MaxReasonLength = 500; // the column's
+
+    private sealed record SettledOrder(string BuyerId);
 }
 
 public static class OrderMessagingExtensions

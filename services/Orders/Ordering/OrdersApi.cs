@@ -84,7 +84,7 @@ public static class OrdersApi
         var buyer = Buyer(http.User);
         await using var read = await database.ReadAsync(after, ct);
         var order = await read.Db.Orders.Where(o => o.Id == id && o.BuyerId == buyer)
-            .Select(o => new { o.Id, o.Status, o.CreatedAt, o.SettledAt, Lines = o.Lines.OrderBy(l => l.ProductId).ToList() })
+            .Select(o => new { o.Id, o.Status, o.CreatedAt, o.SettledAt, o.CancelReason, Lines = o.Lines.OrderBy(l => l.ProductId).ToList() })
             .FirstOrDefaultAsync(ct);
         if (order is null)
         {
@@ -93,7 +93,7 @@ public static class OrdersApi
 
         var items = order.Lines.Select(l => new OrderItemResponse(l.ProductId, l.Quantity, l.UnitPrice)).ToList();
         var total = items.All(i => i.UnitPrice is not null) ? items.Sum(i => i.Quantity * i.UnitPrice!.Value) : (decimal?)null;
-        return TypedResults.Ok(new OrderResponse(order.Id, StatusName(order.Status), order.CreatedAt, order.SettledAt, items, total));
+        return TypedResults.Ok(new OrderResponse(order.Id, StatusName(order.Status), order.CreatedAt, order.SettledAt, items, total, order.CancelReason));
     }
 
     /// <summary>The caller's own orders, newest first.</summary>

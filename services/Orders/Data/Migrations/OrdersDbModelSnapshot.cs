@@ -107,6 +107,11 @@ namespace Platform.Orders.Data.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("buyer_id");
 
+                    b.Property<string>("CancelReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("cancel_reason");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
