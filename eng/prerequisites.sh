@@ -59,3 +59,9 @@ ensure_prerequisites() {
   missing=$(missing_packages)
   [ -z "$missing" ] || apt_install $missing
 }
+
+# The browser tests drive Debian's chromium through Playwright (never a downloaded browser).
+ensure_test_prerequisites() {
+  ensure_prerequisites
+  [ -x /usr/bin/chromium ] || apt_install chromium
+}

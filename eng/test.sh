@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source eng/prerequisites.sh
-ensure_prerequisites
+ensure_test_prerequisites
 
 dotnet build Platform.slnx -c Release -nologo -v quiet
 log=$(mktemp)
