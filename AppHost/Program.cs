@@ -43,12 +43,14 @@ var gateway = builder.AddGateway("gateway")
     .WithRoutesTo(identity, catalog, orders)    // every instance a destination: load balancing, health checks, retries
     .WithReference(redis).WaitFor(redis);       // rate-limit counters shared by every gateway instance
 identity.WithIssuer(gateway);                   // tokens say iss = the gateway's URL, however they were fetched
+//#if (web)
 
 // Web app: storefront and back office (Blazor), two replicas
 builder.AddWebApp("web", identity, gateway)    // signs users in with identity; APIs only through the gateway
     .WithReference(redis).WaitFor(redis)        // sessions, carts, Data Protection keys shared by the replicas
     .WithReference(eventBus)                    // OrderSettled: order status pushed to open pages
     .WithReplicas(2);
+//#endif
 //#if (workers)
 
 // Workers: competing consumers, two replicas each

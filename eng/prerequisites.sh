@@ -60,8 +60,11 @@ ensure_prerequisites() {
   [ -z "$missing" ] || apt_install $missing
 }
 
-# The browser tests drive Debian's chromium through Playwright (never a downloaded browser).
+# What the tests need besides: the browser tests drive Debian's chromium through Playwright (never a
+# downloaded browser).
 ensure_test_prerequisites() {
   ensure_prerequisites
+#if (web)
   [ -x /usr/bin/chromium ] || apt_install chromium
+#endif
 }

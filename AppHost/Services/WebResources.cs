@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
 namespace Platform.AppHost.Services;
 
 /// <summary>The web app: a Blazor Web App that signs users in with identity and calls the APIs through the gateway.</summary>
@@ -18,6 +21,18 @@ public static class WebResources
             .WithEnvironment("Oidc__Authority", gateway.GetEndpoint("http"))
             .WithEnvironment("Oidc__ClientSecret", builder.CreateResourceBuilder(secret))
             .WithExternalHttpEndpoints();
+        var announced = 0;
+        web.OnResourceReady((resource, ready, _) =>
+        {
+            // Once, next to the dashboard's login line (every replica becomes ready).
+            if (Interlocked.Exchange(ref announced, 1) == 0)
+            {
+                ready.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Platform.AppHost")
+                    .LogInformation("Web app (shop, back office) at {Url}", resource.GetEndpoint("http").Url);
+            }
+
+            return Task.CompletedTask;
+        });
 
         var url = web.GetEndpoint("http");
         identity.MigrationStep().WithEnvironment("Identity__Clients__web__RedirectUris__1", ReferenceExpression.Create($"{url}/signin-oidc"))

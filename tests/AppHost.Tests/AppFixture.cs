@@ -90,7 +90,10 @@ public sealed class LocalInfrastructureFixture() : AppFixture("local")
 //#if (workers)
             "payments", "paymentsdb",
 //#endif
-            "postgres", "postgres-replica1", "postgres-replica2", "redis", "web",
+            "postgres", "postgres-replica1", "postgres-replica2", "redis",
+//#if (web)
+            "web",
+//#endif
         ];
 }
 
@@ -110,7 +113,10 @@ public sealed class ContainerInfrastructureFixture() : AppFixture("containers")
 //#if (workers)
             "payments", "paymentsdb",
 //#endif
-            "postgres", "postgres-replica1", "postgres-replica2", "redis", "web",
+            "postgres", "postgres-replica1", "postgres-replica2", "redis",
+//#if (web)
+            "web",
+//#endif
         ];
 
     protected override string? SkipReason => Environment.GetEnvironmentVariable("PLATFORM_TEST_CONTAINERS") == "1"

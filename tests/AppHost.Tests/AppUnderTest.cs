@@ -6,8 +6,11 @@ namespace Platform.AppHost.Tests;
 /// <summary>Starts the real AppHost in local mode on a state folder of the test's own.</summary>
 internal static class AppUnderTest
 {
-    /// <summary>Generous: a first container start may have to create volumes and base-back up replicas.</summary>
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    /// <summary>
+    /// Generous: a first start creates every database, replica and queue, and on two cores a dozen .NET processes (each
+    /// with its <c>dotnet run</c> launcher) then start at once; a fresh CI machine has been seen to need over three minutes.
+    /// </summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(6);
 
     /// <summary>The container runtime's command, as Aspire chooses it.</summary>
     public static string ContainerRuntime => Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME") ?? "docker";
@@ -37,9 +40,18 @@ internal static class AppUnderTest
         }
 
         var app = await builder.BuildAsync(timeout.Token);
-        await app.StartAsync(timeout.Token);
-        await WaitForHealthyAsync(app, timeout.Token);
-        return app;
+        try
+        {
+            await app.StartAsync(timeout.Token);
+            await WaitForHealthyAsync(app, timeout.Token);
+            return app;
+        }
+        catch
+        {
+            // A platform that did not come up is stopped here: left running, it would slow down (and fail) every later one.
+            await LocalProcesses.DisposeAndWaitAsync(app, TimeSpan.FromSeconds(30));
+            throw;
+        }
     }
 
     /// <summary>Every resource that has a health check reports healthy.</summary>

@@ -23,6 +23,7 @@ public sealed partial class TemplateTests(TemplateFixture template)
         Assert.Contains("-r, --replicas <0|1|2|3>", help, StringComparison.Ordinal);
         Assert.Contains("-m, --infrastructure", help, StringComparison.Ordinal);
         Assert.Contains("-w, --workers", help, StringComparison.Ordinal);
+        Assert.Contains("--web", help, StringComparison.Ordinal);
         Assert.Contains("Default: 2", help, StringComparison.Ordinal);
         Assert.Contains("Default: auto", help, StringComparison.Ordinal);
         Assert.Contains("Default: true", help, StringComparison.Ordinal);
@@ -41,7 +42,7 @@ public sealed partial class TemplateTests(TemplateFixture template)
     public async Task The_default_solution_builds_and_passes_its_fast_tests()
     {
         var solution = await template.CreateAsync("default");
-        AssertGenerated(solution, workers: true, replicas: 2, mode: "auto");
+        AssertGenerated(solution, workers: true, web: true, replicas: 2, mode: "auto");
         await BuildAsync(solution);
 
         // Unit tests plus the whole renamed platform started once: every resource healthy, an order confirmed.
@@ -49,13 +50,13 @@ public sealed partial class TemplateTests(TemplateFixture template)
     }
 
     [Fact]
-    public async Task A_solution_without_workers_builds_starts_healthy_and_takes_orders()
+    public async Task A_solution_without_workers_or_web_app_builds_starts_healthy_and_takes_orders()
     {
-        var solution = await template.CreateAsync("no-workers-three-replicas", "-w", "false", "-r", "3");
-        AssertGenerated(solution, workers: false, replicas: 3, mode: "auto");
+        var solution = await template.CreateAsync("no-workers-no-web-three-replicas", "-w", "false", "--web", "false", "-r", "3");
+        AssertGenerated(solution, workers: false, web: false, replicas: 3, mode: "auto");
         await BuildAsync(solution);
 
-        // Unit tests; every remaining resource healthy (no inventory, payments, paymentsdb); orders accepted and read back.
+        // Unit tests; every remaining resource healthy (no inventory, payments, paymentsdb, web); orders accepted and read back.
         await RunFastTestsAsync(solution, "*.ServiceDefaultsTests", "*.LocalInfrastructureTests", "*.LocalOrdersTests");
     }
 
@@ -66,6 +67,7 @@ public sealed partial class TemplateTests(TemplateFixture template)
         var solution = await template.CreateAsync(folder, options);
         AssertGenerated(solution,
             workers: Option(options, "--workers", "-w") != "false",
+            web: Option(options, "--web", "--web") != "false",
             replicas: int.Parse(Option(options, "--replicas", "-r") ?? "2", System.Globalization.CultureInfo.InvariantCulture),
             mode: Option(options, "--infrastructure", "-m") ?? "auto");
         await BuildAsync(solution);
@@ -88,7 +90,7 @@ public sealed partial class TemplateTests(TemplateFixture template)
             .Succeeded($"dotnet build {Path.GetFileName(solution)}");
 
     /// <summary>What every generated solution must look like: renamed throughout, options applied, nothing of the template's own left.</summary>
-    private static void AssertGenerated(string solution, bool workers, int replicas, string mode)
+    private static void AssertGenerated(string solution, bool workers, bool web, int replicas, string mode)
     {
         var files = Directory.GetFiles(solution, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(solution, f).Replace('\\', '/'))
@@ -100,6 +102,8 @@ public sealed partial class TemplateTests(TemplateFixture template)
         Assert.DoesNotContain(files, f => f.StartsWith("templates/", StringComparison.Ordinal) || f.StartsWith(".ci/", StringComparison.Ordinal)
             || f.StartsWith("tests/Template.Tests/", StringComparison.Ordinal) || f.StartsWith(".template.config/", StringComparison.Ordinal));
         Assert.Equal(workers, files.Any(f => f.StartsWith("services/Workers/", StringComparison.Ordinal)));
+        Assert.Equal(web, files.Any(f => f.StartsWith("web/", StringComparison.Ordinal)));
+        Assert.Equal(web, files.Any(f => f.StartsWith("tests/Web.Tests/", StringComparison.Ordinal)));
 
         foreach (var file in files)
         {

@@ -2,6 +2,7 @@
 //   Platform.Bench infrastructure [warm runs] [load seconds]   start/stop times, memory, replica lag
 //   Platform.Bench services [seconds per load]                  catalog and orders throughput, pgbench ratio, memory
 //   Platform.Bench gateway [seconds per load]                   gateway vs direct on a cached read, added latency, gateway CPU
+//   Platform.Bench web [loads per page] [circuits]             first render and interactive times, web memory per circuit
 //   Platform.Bench orders [seconds per rate] [rates...]         end to end: POST → confirmed at fixed offered rates, pgbench ratio
 using Platform.Bench;
 
@@ -16,13 +17,18 @@ switch (args.FirstOrDefault())
     case "gateway":
         await GatewayBenchmark.RunAsync(args[1..]);
         break;
+//#if (web)
+    case "web":
+        await WebBenchmark.RunAsync(args[1..]);
+        break;
+//#endif
 //#if (workers)
     case "orders":
         await OrderFlowBenchmark.RunAsync(args[1..]);
         break;
 //#endif
     default:
-        Console.Error.WriteLine("usage: Platform.Bench infrastructure [warm runs] [load seconds] | services [seconds per load] | gateway [seconds per load] | orders [seconds per rate] [rates...]");
+        Console.Error.WriteLine("usage: Platform.Bench infrastructure [warm runs] [load seconds] | services [seconds per load] | gateway [seconds per load] | web [loads] [circuits] | orders [seconds per rate] [rates...]");
         return 2;
 }
 

@@ -43,9 +43,10 @@ public sealed class Chromium : IAsyncDisposable
         }
 
         // A machine running the whole platform on two cores is slow at times: generous waits, never sleeps.
-        Assertions.SetDefaultExpectTimeout(20_000);
+        Assertions.SetDefaultExpectTimeout(30_000);
         var context = await _browser.NewContextAsync(new() { BaseURL = baseUrl.ToString(), ViewportSize = new() { Width = width, Height = height } });
-        context.SetDefaultTimeout(20_000);
+        context.SetDefaultTimeout(30_000);
+        context.SetDefaultNavigationTimeout(60_000);
         return context;
     }
 

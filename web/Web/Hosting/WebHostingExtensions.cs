@@ -35,9 +35,9 @@ public static class WebHostingExtensions
                 options.Retry.MaxRetryAttempts = 1;
                 options.Retry.Delay = TimeSpan.FromMilliseconds(200);
                 options.Retry.DisableForUnsafeHttpMethods();
-                options.AttemptTimeout.Timeout = TimeSpan.FromSeconds(5);
-                options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(12);
-                options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(10);
+                options.AttemptTimeout.Timeout = TimeSpan.FromSeconds(10);
+                options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(20);
+                options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(20);
             });
 #pragma warning restore EXTEXP0001
         builder.Services.AddScoped<ReadYourWrites>();

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): the web app in Debian's chromium — time to first render and to interactive of the catalog
+# and "my orders" (p50/p95 over warm loads) beside the same data's API call through the gateway, the web app's idle
+# memory and the server memory per open interactive page (circuit).
+# Usage: eng/bench/web.sh [loads per page] [circuits]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source eng/prerequisites.sh
+ensure_test_prerequisites
+dotnet build eng/bench/Bench -c Release -nologo -v quiet
+exec dotnet eng/bench/Bench/bin/Release/net10.0/Platform.Bench.dll web "$@"
