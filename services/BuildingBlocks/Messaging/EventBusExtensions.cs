@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using Platform.Messaging;
 using Platform.Messaging.Inbox;
@@ -90,6 +91,8 @@ public sealed class EventBusBuilder(IHostApplicationBuilder builder, Subscriptio
         if (!_consuming)
         {
             builder.Services.AddHostedService<EventConsumer>();
+            builder.Services.AddSingleton<ConsumerStatus>();
+            builder.Services.TryAddSingleton(TimeProvider.System);
             _consuming = true;
         }
 

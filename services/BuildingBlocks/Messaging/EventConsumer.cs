@@ -17,7 +17,7 @@ namespace Platform.Messaging;
 /// blocks the queue. A crash before the ack means redelivery, which the inbox turns into a no-op.
 /// </summary>
 internal sealed partial class EventConsumer(BrokerConnection connection, EventPublisher publisher, Subscriptions subscriptions,
-    IServiceScopeFactory scopes, IOptions<EventBusOptions> options, ILogger<EventConsumer> logger) : BackgroundService
+    ConsumerStatus status, IServiceScopeFactory scopes, IOptions<EventBusOptions> options, ILogger<EventConsumer> logger) : BackgroundService
 {
     private static readonly TimeSpan MaxBackOff = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ChannelCheckInterval = TimeSpan.FromSeconds(2);
@@ -47,7 +47,14 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
 
             await using (channel)
             {
-                await WhileConsumingAsync(channel, consumer, stoppingToken);
+                status.Receiving();
+                channel.ChannelShutdownAsync += (_, _) =>
+                {
+                    status.Interrupted(); // at once: a connection may be recovered between two checks
+                    return Task.CompletedTask;
+                };
+                await WhileConsumingAsync(channel, consumer, status, stoppingToken);
+                status.Interrupted();
             }
         }
     }
@@ -56,8 +63,11 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
     /// Returns when stopping, or when the broker ended the consumer while the connection is up — it closed the channel
     /// (a channel error) or cancelled the consumer (its queue was deleted). Automatic recovery repairs neither; it only
     /// reopens lost connections with their channels and consumers. The caller then declares and consumes again.
+    /// While the connection is being recovered the channel is closed: <paramref name="status"/> says so, as events sent to
+    /// an instance's own (auto-delete) queue in that time are lost.
     /// </summary>
-    private static async Task WhileConsumingAsync(IChannel channel, AsyncEventingBasicConsumer consumer, CancellationToken stoppingToken)
+    private static async Task WhileConsumingAsync(IChannel channel, AsyncEventingBasicConsumer consumer, ConsumerStatus status,
+        CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(ChannelCheckInterval);
         var endedChecks = 0; // twice in a row, so that a recovery in progress is not taken for an end
@@ -68,6 +78,15 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
                 var ended = channel.IsOpen
                     ? !consumer.IsRunning
                     : channel.CloseReason is { Initiator: ShutdownInitiator.Peer, ClassId: ChannelClassId };
+                if (channel.IsOpen && consumer.IsRunning)
+                {
+                    status.Receiving();
+                }
+                else
+                {
+                    status.Interrupted();
+                }
+
                 endedChecks = ended ? endedChecks + 1 : 0;
                 if (endedChecks >= 2)
                 {

@@ -148,3 +148,29 @@ public sealed class WebJourneyTests(LocalInfrastructureFixture fixture, Chromium
         Assert.Empty(violations);
     }
 }
+
+//#if (workers)
+/// <summary>The web app when the payment provider declines every charge.</summary>
+[Collection(DeclinedPaymentsCollection.Name)]
+public sealed class DeclinedPaymentWebTests(DeclinedPaymentsFixture fixture, Chromium chromium)
+{
+    [Fact]
+    public async Task A_declined_payment_shows_the_order_cancelled_with_the_reason_without_reloading()
+    {
+        var password = await new IdentityClient(fixture.App).SecretAsync("identity-demo-password", TestContext.Current.CancellationToken);
+        await using var context = await chromium.NewContextAsync(fixture.App.GetEndpoint("web", "http"));
+        var shop = new Shop(await context.NewPageAsync());
+        await shop.SignInAsync(IdentityClient.Customer, password);
+        await shop.OpenProductAsync("Postgres Notebook");
+        await shop.AddToCartAsync(1);
+        await shop.OpenAsync("/cart");
+        await shop.Page.GetByRole(AriaRole.Button, new() { Name = "Place order" }).ClickAsync();
+
+        // Declined after the provider's 3 s: the page turns from processing to cancelled by itself, with the reason.
+        await Expect(shop.Page.GetByTestId("order-status").First).ToHaveTextAsync("processing");
+        await Expect(shop.Page.GetByTestId("order-status").First).ToHaveTextAsync("cancelled", new() { Timeout = 30_000 });
+        await Expect(shop.Page.GetByTestId("order-reason")).ToContainTextAsync("declined", new() { IgnoreCase = true });
+        await Chromium.ScreenshotAsync(shop.Page, "journey2-payment-declined");
+    }
+}
+//#endif

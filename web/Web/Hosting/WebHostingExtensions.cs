@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Platform.Contracts;
 using Platform.Web.Api;
@@ -51,6 +52,7 @@ public static class WebHostingExtensions
     public static IHostApplicationBuilder AddOrderUpdates(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<OrderUpdates>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddEventBus("eventbus", consumer: "web").EachInstance()
             .AddSubscription<OrderSettled, OrderSettledHandler>();
         return builder;
