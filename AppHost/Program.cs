@@ -62,7 +62,7 @@ builder.AddWorker<Projects.Platform_Inventory>("inventory")
 builder.AddWorker<Projects.Platform_Payments>("payments")
     .WithDatabase(paymentsDb)
     .WithEventBusConsumer(eventBus, "payments") // StockReserved in; PaymentSucceeded/Failed out
-    .WithPaymentProvider()                      // simulated: Payments:Latency, Payments:FailureRate
+    .WithSettingsFrom("Payments")               // the simulated provider: --Payments:Latency, --Payments:FailureRate
     .WithReplicas(2);
 //#endif
 

@@ -54,13 +54,6 @@ public static class AuthenticationExtensions
         return builder;
     }
 
-    /// <summary>The name of the policy that <see cref="AddRolePolicy"/> adds for <paramref name="role"/>.</summary>
-    public static string RolePolicy(string role) => $"role:{role}";
-
-    /// <summary>A policy (<c>role:{role}</c>) that requires a token whose user has <paramref name="role"/>.</summary>
-    public static AuthorizationBuilder AddRolePolicy(this AuthorizationBuilder authorization, string role) =>
-        authorization.AddPolicy(RolePolicy(role), policy => policy.RequireAuthenticatedUser().RequireRole(role));
-
     /// <summary>The name of the policy that <see cref="AddScopePolicy"/> adds for <paramref name="scope"/>.</summary>
     public static string ScopePolicy(string scope) => $"scope:{scope}";
 

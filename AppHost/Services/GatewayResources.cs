@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -23,15 +22,7 @@ public static class GatewayResources
                     .LogInformation("Gateway (APIs, sign-in) at {Url}; API reference at {Url}/scalar", url, url);
                 return Task.CompletedTask;
             });
-        foreach (var (key, value) in builder.Configuration.GetSection("Gateway").AsEnumerable())
-        {
-            if (value is not null)
-            {
-                gateway.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
-            }
-        }
-
-        return gateway;
+        return gateway.WithSettingsFrom("Gateway");
     }
 
     /// <summary>

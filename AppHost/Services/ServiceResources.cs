@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Platform.AppHost.Infrastructure.Postgres;
 
 namespace Platform.AppHost.Services;
@@ -124,7 +125,8 @@ public static class ServiceResources
     {
         var step = owner.Resource.Annotations.OfType<MigrationStepAnnotation>().SingleOrDefault()
             ?? throw new InvalidOperationException($"'{owner.Resource.Name}' has no migration step: give it the database with WithDatabase first.");
-        return resource.WithReference(database.Primary).WithReference(database.ReadOnly).WaitForCompletion(step.Step);
+        return resource.WithReference(database.Primary).WithReference(database.ReadOnly).WaitForCompletion(step.Step)
+            .WithSettingsFrom("ReadReplicas");
     }
 
     /// <summary>
@@ -134,7 +136,25 @@ public static class ServiceResources
     public static IResourceBuilder<ProjectResource> WithDatabase(this IResourceBuilder<ProjectResource> service, ReplicatedPostgresDatabase database)
     {
         service.WithMigrationStep(database);
-        return service.WithReference(database.Primary).WithReference(database.ReadOnly);
+        return service.WithReference(database.Primary).WithReference(database.ReadOnly)
+            .WithSettingsFrom("ReadReplicas"); // say --ReadReplicas:MaxLag=00:00:10
+    }
+
+    /// <summary>
+    /// Passes the AppHost's settings under <paramref name="section"/> (say <c>eng/run.sh --Payments:FailureRate=1</c>)
+    /// on to the service under the same keys; the service's own defaults apply to the rest.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithSettingsFrom(this IResourceBuilder<ProjectResource> service, string section)
+    {
+        foreach (var (key, value) in service.ApplicationBuilder.Configuration.GetSection(section).AsEnumerable())
+        {
+            if (value is { Length: > 0 })
+            {
+                service.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
+            }
+        }
+
+        return service;
     }
 
     /// <summary>

@@ -1,7 +1,6 @@
 using Platform.Catalog.Data;
 using Platform.Catalog.Hosting;
 using Platform.Catalog.Products;
-using Platform.Contracts;
 
 if (MigrationStep.IsRequested(args))
 {
@@ -13,28 +12,15 @@ if (MigrationStep.IsRequested(args))
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddApiDocumentation();   // OpenAPI document with scopes and problem responses
 builder.AddCatalogDatabase();   // catalogdb: commands on the primary, queries on the replicas
 builder.AddCatalogCache();      // HybridCache: memory, then Redis
-builder.AddEventBus("eventbus", consumer: "catalog")          // stock changed by inventory: drop the cached copies
-    .AddSubscription<StockReserved, StockChanges>()
-    .AddSubscription<StockReleased, StockChanges>();
-builder.AddJwtAuthentication("catalog");
-builder.Services.AddAuthorizationBuilder()
-    .AddScopePolicy(ProductsApi.ReadScope)
-    .AddScopePolicy(ProductsApi.AdminScope);
-builder.Services.AddValidation();
+builder.AddCatalogMessaging();  // stock changed by inventory: drop the cached copies
+builder.AddCatalogApi();        // JWT for the catalog audience, scopes, validation, OpenAPI
 
 var app = builder.Build();
 
-app.UseForwardedHeaders();       // client address, host and path prefix, from the gateway only
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.UseAuthentication();
-app.UseAuthorization();
-
-app.MapDefaultEndpoints();
-app.MapApiDocumentation();
+app.UseApiPipeline();           // forwarded headers (gateway only), problem details, authentication
+app.MapApiDefaults();           // /health, /alive, the OpenAPI document
 app.MapProducts();
 
 app.Run();

@@ -10,17 +10,9 @@ builder.AddProxy();                 // YARP: routes, load balancing, health chec
 
 var app = builder.Build();
 
-app.UseSecurityHeaders();
-app.UseBodyLimit();
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.UseAuthentication();
-app.UseRateLimiter();
-app.UseAuthorization();
-app.UseRequestTimeouts();
-
+app.UseGatewayPipeline();           // security headers, body limit, problem details, authentication, rate limits
 app.MapDefaultEndpoints();
-app.MapApiReference();      // every API's OpenAPI document and Scalar (development)
+app.MapApiReference();              // every API's OpenAPI document and Scalar (development)
 app.MapProxy();
 
 app.Run();

@@ -3,34 +3,26 @@ using Platform.Identity.Data;
 using Platform.Identity.Hosting;
 using Platform.Identity.Users;
 
-var builder = WebApplication.CreateBuilder(args);
-
-builder.AddServiceDefaults();
-builder.AddApiDocumentation();   // OpenAPI document with scopes and problem responses
-builder.AddIdentityDatabase();    // identitydb on the Postgres primary
-builder.AddAccounts();            // ASP.NET Core Identity: password rules, lockout
-builder.AddTokenServer();         // OpenIddict: code + PKCE, client credentials, refresh, JWKS
-builder.AddLoginRateLimiting();
-builder.Services.AddRazorPages(); // the login and registration pages
-
-var app = builder.Build();
-
 if (MigrationStep.IsRequested(args))
 {
     // The AppHost runs this once before the service starts (identity-migrations).
-    await app.Services.MigrateAsync();
+    await MigrationStep.RunAsync<IdentityDb>(args, builder => builder.AddServiceDefaults().AddIdentityDatabase().AddSeedStores(),
+        IdentitySeed.SeedAsync);
     return;
 }
 
-app.UseForwardedHeaders();       // client address, host and path prefix, from the gateway only
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.UseRateLimiter();
-app.UseAuthentication();
-app.UseAuthorization();
+var builder = WebApplication.CreateBuilder(args);
 
-app.MapDefaultEndpoints();
-app.MapApiDocumentation();
+builder.AddServiceDefaults();
+builder.AddIdentityDatabase();  // identitydb on the Postgres primary
+builder.AddAccounts();          // ASP.NET Core Identity: password rules, lockout
+builder.AddTokenServer();       // OpenIddict: code + PKCE, client credentials, refresh, JWKS
+builder.AddIdentityApi();       // users API, login and registration pages, attempts limited per address
+
+var app = builder.Build();
+
+app.UseApiPipeline(rateLimiter: true); // forwarded headers (gateway only), problem details, rate limits, authentication
+app.MapApiDefaults();           // /health, /alive, the OpenAPI document
 app.MapConnectEndpoints();
 app.MapUsers();
 app.MapRazorPages();

@@ -1,4 +1,5 @@
 using Platform.Orders.Data;
+using Platform.Orders.Hosting;
 using Platform.Orders.Ordering;
 
 if (MigrationStep.IsRequested(args))
@@ -11,23 +12,14 @@ if (MigrationStep.IsRequested(args))
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddApiDocumentation();   // OpenAPI document with scopes and problem responses
 builder.AddOrdersDatabase();    // ordersdb: commands on the primary, queries on the replicas
-builder.AddOrderMessaging();    // OrderPlaced out (outbox), stock and payment outcomes in (inbox)
-builder.AddJwtAuthentication("orders");
-builder.Services.AddAuthorizationBuilder().AddScopePolicy(OrdersApi.Scope);
-builder.Services.AddValidation();
+builder.AddOrdersMessaging();   // OrderPlaced and OrderSettled out (outbox), stock and payment outcomes in (inbox)
+builder.AddOrdersApi();         // JWT for the orders audience, scope, validation, OpenAPI
 
 var app = builder.Build();
 
-app.UseForwardedHeaders();       // client address, host and path prefix, from the gateway only
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.UseAuthentication();
-app.UseAuthorization();
-
-app.MapDefaultEndpoints();
-app.MapApiDocumentation();
+app.UseApiPipeline();           // forwarded headers (gateway only), problem details, authentication
+app.MapApiDefaults();           // /health, /alive, the OpenAPI document
 app.MapOrders();
 
 app.Run();

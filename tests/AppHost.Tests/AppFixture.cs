@@ -38,6 +38,16 @@ public abstract class AppFixture(string mode) : IAsyncLifetime
         return (await identity.LogInAsync(key.User, password, key.Scope, CancellationToken.None)).AccessToken;
     });
 
+    /// <summary>The running app in local mode; skips the calling test in container mode.</summary>
+    public DistributedApplication LocalApp
+    {
+        get
+        {
+            Assert.SkipWhen(Mode != "local", "this test runs in local mode only");
+            return App;
+        }
+    }
+
     /// <summary>The resources that must report healthy in this mode.</summary>
     public abstract IReadOnlyList<string> ExpectedHealthyResources { get; }
 
@@ -78,62 +88,35 @@ public abstract class AppFixture(string mode) : IAsyncLifetime
     }
 }
 
-public sealed class LocalInfrastructureFixture() : AppFixture("local")
-{
-    public override IReadOnlyList<string> ExpectedHealthyResources { get; } =
-        [
-            "catalog", "catalog-2", "catalogdb", "eventbus", "eventbus-epmd", "gateway", "identity", "identitydb",
-//#if (workers)
-            "inventory",
-//#endif
-            "orders", "orders-2", "ordersdb",
-//#if (workers)
-            "payments", "paymentsdb",
-//#endif
-            "postgres", "postgres-replica1", "postgres-replica2", "redis",
-//#if (web)
-            "web",
-//#endif
-        ];
-}
-
 /// <summary>
-/// The same tests against container mode. They need a container runtime, which CI machines do not
-/// have, so they run only when asked: <c>PLATFORM_TEST_CONTAINERS=1</c>.
+/// The running app most tests share: local processes, or containers with <c>PLATFORM_TEST_MODE=containers</c> (which needs
+/// a container runtime; CI machines have none).
 /// </summary>
-public sealed class ContainerInfrastructureFixture() : AppFixture("containers")
+public sealed class SharedAppFixture() : AppFixture(TestMode)
 {
-    public override IReadOnlyList<string> ExpectedHealthyResources { get; } =
-        [
-            "catalog", "catalog-2", "catalogdb", "eventbus", "gateway", "identity", "identitydb",
+    /// <summary>The infrastructure mode of this test run: <c>PLATFORM_TEST_MODE</c>, <c>local</c> unless it says <c>containers</c>.</summary>
+    public static string TestMode => Environment.GetEnvironmentVariable("PLATFORM_TEST_MODE") is "containers" ? "containers" : "local";
+
+    public override IReadOnlyList<string> ExpectedHealthyResources =>
+        [.. Resources.Concat(Mode == "local" ? ["eventbus-epmd"] : []).Order()]; // local RabbitMQ's own Erlang port mapper
+
+    private static readonly string[] Resources =
+    [
+        "catalog", "catalog-2", "catalogdb", "eventbus", "gateway", "identity", "identitydb",
 //#if (workers)
-            "inventory",
+        "inventory", "payments", "paymentsdb",
 //#endif
-            "orders", "orders-2", "ordersdb",
-//#if (workers)
-            "payments", "paymentsdb",
-//#endif
-            "postgres", "postgres-replica1", "postgres-replica2", "redis",
+        "orders", "orders-2", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis",
 //#if (web)
-            "web",
+        "web",
 //#endif
-        ];
-
-    protected override string? SkipReason => Environment.GetEnvironmentVariable("PLATFORM_TEST_CONTAINERS") == "1"
-        ? null
-        : "container mode runs only with PLATFORM_TEST_CONTAINERS=1 and a container runtime";
+    ];
 }
 
 [CollectionDefinition(Name)]
-public sealed class LocalInfrastructureCollection : ICollectionFixture<LocalInfrastructureFixture>
+public sealed class SharedAppCollection : ICollectionFixture<SharedAppFixture>
 {
-    public const string Name = "local infrastructure";
-}
-
-[CollectionDefinition(Name)]
-public sealed class ContainerInfrastructureCollection : ICollectionFixture<ContainerInfrastructureFixture>
-{
-    public const string Name = "container infrastructure";
+    public const string Name = "shared app";
 }
 
 //#if (workers)
@@ -141,7 +124,7 @@ public sealed class ContainerInfrastructureCollection : ICollectionFixture<Conta
 /// A platform whose payment provider declines every charge (<c>Payments:FailureRate=1</c>), after 3 s — long
 /// enough to kill a payments worker while it holds a message.
 /// </summary>
-public sealed class DeclinedPaymentsFixture() : AppFixture("local")
+public sealed class DeclinedPaymentsFixture() : AppFixture(SharedAppFixture.TestMode)
 {
     public override IReadOnlyList<string> ExpectedHealthyResources => [];
 

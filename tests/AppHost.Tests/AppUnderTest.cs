@@ -26,8 +26,12 @@ internal static class AppUnderTest
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Platform_AppHost>(
-            // Two read replicas whatever the solution's default: the tests exercise the replicated topology.
-            ["--Infrastructure:PostgresReadReplicas=2", $"--Infrastructure:Mode={mode}", $"--Infrastructure:StateDirectory={stateDirectory}", .. args], timeout.Token);
+            // Two read replicas whatever the solution's default: the tests exercise the replicated topology. A read without a
+            // consistency token may go to a replica lagging by up to MaxLag: a minute, longer than any test keeps replication
+            // paused, so that such a read lands on the paused replica however slow the machine (with the default 5 s it could
+            // go to the primary instead).
+            ["--Infrastructure:PostgresReadReplicas=2", "--ReadReplicas:MaxLag=00:01:00", $"--Infrastructure:Mode={mode}",
+                $"--Infrastructure:StateDirectory={stateDirectory}", .. args], timeout.Token);
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Aspire.Hosting", LogLevel.Warning)

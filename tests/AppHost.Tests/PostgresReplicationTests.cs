@@ -3,13 +3,8 @@ using Npgsql;
 
 namespace Platform.AppHost.Tests;
 
-[Collection(LocalInfrastructureCollection.Name)]
-public sealed class LocalPostgresReplicationTests(LocalInfrastructureFixture fixture) : PostgresReplicationTests(fixture);
-
-[Collection(ContainerInfrastructureCollection.Name)]
-public sealed class ContainerPostgresReplicationTests(ContainerInfrastructureFixture fixture) : PostgresReplicationTests(fixture);
-
-public abstract class PostgresReplicationTests(AppFixture fixture)
+[Collection(SharedAppCollection.Name)]
+public sealed class PostgresReplicationTests(SharedAppFixture fixture)
 {
     private static readonly TimeSpan ReplicationBound = TimeSpan.FromSeconds(10);
 

@@ -5,13 +5,8 @@ using RabbitMQ.Client;
 
 namespace Platform.AppHost.Tests;
 
-[Collection(LocalInfrastructureCollection.Name)]
-public sealed class LocalRabbitMQTests(LocalInfrastructureFixture fixture) : RabbitMQTests(fixture);
-
-[Collection(ContainerInfrastructureCollection.Name)]
-public sealed class ContainerRabbitMQTests(ContainerInfrastructureFixture fixture) : RabbitMQTests(fixture);
-
-public abstract class RabbitMQTests(AppFixture fixture)
+[Collection(SharedAppCollection.Name)]
+public sealed class RabbitMQTests(SharedAppFixture fixture)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 

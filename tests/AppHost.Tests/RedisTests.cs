@@ -2,13 +2,8 @@ using StackExchange.Redis;
 
 namespace Platform.AppHost.Tests;
 
-[Collection(LocalInfrastructureCollection.Name)]
-public sealed class LocalRedisTests(LocalInfrastructureFixture fixture) : RedisTests(fixture);
-
-[Collection(ContainerInfrastructureCollection.Name)]
-public sealed class ContainerRedisTests(ContainerInfrastructureFixture fixture) : RedisTests(fixture);
-
-public abstract class RedisTests(AppFixture fixture)
+[Collection(SharedAppCollection.Name)]
+public sealed class RedisTests(SharedAppFixture fixture)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 

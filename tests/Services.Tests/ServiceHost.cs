@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -23,6 +25,16 @@ internal sealed class ServiceHost<TEntryPoint>(string database) : WebApplication
         builder.UseSetting("Identity:Issuer", "http://127.0.0.1:1/");
         // Background work (event consumers, the outbox relay) keeps retrying its broker: do not wait long for it on stop.
         builder.ConfigureServices(services => services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(1)));
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, TestAuthentication>(TestAuthentication.SchemeName, null);
+            services.PostConfigure<AuthenticationOptions>(options =>
+            {
+                options.DefaultScheme = TestAuthentication.SchemeName;
+                options.DefaultAuthenticateScheme = TestAuthentication.SchemeName;
+                options.DefaultChallengeScheme = TestAuthentication.SchemeName;
+            });
+        });
     }
 }
 
@@ -53,7 +65,7 @@ public sealed class ServiceHosts : IAsyncDisposable
                 {
                     host = api switch
                     {
-                        "catalog" => RunningService.Of(new ServiceHost<Catalog.Data.CatalogDb>("catalogdb")),
+                        "catalog" => RunningService.Of(new ServiceHost<Catalog.Products.ProductReads>("catalogdb")),
                         "orders" => RunningService.Of(new ServiceHost<Orders.Data.OrdersDb>("ordersdb")),
                         "identity" => RunningService.Of(new ServiceHost<Identity.Data.IdentityDb>("identitydb")),
                         _ => throw new ArgumentOutOfRangeException(nameof(api)),

@@ -39,6 +39,10 @@ public sealed class TemplateFixture : IAsyncLifetime
     public Task<DotNet.Result> NewAsync(params string[] arguments) =>
         DotNet.RunAsync(_work.FullName, ["new", "platform", .. arguments, "--debug:custom-hive", Hive, "--no-update-check"]);
 
+    /// <summary><c>dotnet new platform-service</c> with these arguments, run in <paramref name="solution"/> as the README says.</summary>
+    public Task<DotNet.Result> NewServiceAsync(string solution, params string[] arguments) =>
+        DotNet.RunAsync(solution, ["new", "platform-service", .. arguments, "--debug:custom-hive", Hive, "--no-update-check"]);
+
     public ValueTask DisposeAsync()
     {
         _work.Delete(recursive: true);

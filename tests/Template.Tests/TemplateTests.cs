@@ -46,7 +46,7 @@ public sealed partial class TemplateTests(TemplateFixture template)
         await BuildAsync(solution);
 
         // Unit tests plus the whole renamed platform started once: every resource healthy, an order confirmed.
-        await RunFastTestsAsync(solution, "*.ServiceDefaultsTests", "*.LocalOrderFlowTests");
+        await RunFastTestsAsync(solution, "*.ServiceDefaultsTests", "*.OrderFlowTests");
     }
 
     [Fact]
@@ -57,7 +57,40 @@ public sealed partial class TemplateTests(TemplateFixture template)
         await BuildAsync(solution);
 
         // Unit tests; every remaining resource healthy (no inventory, payments, paymentsdb, web); orders accepted and read back.
-        await RunFastTestsAsync(solution, "*.ServiceDefaultsTests", "*.LocalInfrastructureTests", "*.LocalOrdersTests");
+        await RunFastTestsAsync(solution, "*.ServiceDefaultsTests", "*.InfrastructureTests", "*.OrdersTests");
+    }
+
+    [Fact]
+    public async Task A_service_added_with_platform_service_has_the_shape_builds_and_passes_its_tests()
+    {
+        var solution = await template.CreateAsync("service-added", "-w", "false", "--web", "false");
+
+        var added = (await template.NewServiceAsync(solution, "-n", "Shipping", "--solution", TemplateFixture.SolutionName))
+            .Succeeded("dotnet new platform-service");
+
+        var service = Path.Combine(solution, "services", "Shipping");
+        foreach (var file in new[] { "Program.cs", "Hosting/ShippingExtensions.cs", "Data/ShippingDb.cs", $"{TemplateFixture.SolutionName}.Shipping.csproj" })
+        {
+            Assert.True(File.Exists(Path.Combine(service, file)), $"services/Shipping/{file} is missing.");
+        }
+
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(service, "Data", "Migrations"), "*_Initial.cs"));
+        Assert.True(File.Exists(Path.Combine(solution, "tests", "Services.Tests", "ShippingApiTests.cs")));
+        Assert.Contains($"services/Shipping/{TemplateFixture.SolutionName}.Shipping.csproj",
+            File.ReadAllText(Path.Combine(solution, $"{TemplateFixture.SolutionName}.slnx")).Replace('\\', '/'), StringComparison.Ordinal);
+        Assert.Contains("Shipping.csproj", File.ReadAllText(Path.Combine(solution, "AppHost", $"{TemplateFixture.SolutionName}.AppHost.csproj")), StringComparison.Ordinal);
+        // The one line for the AppHost, with this solution's names; added as a user would, it must compile.
+        var line = AppHostLine().Match(added.Output);
+        Assert.True(line.Success, added.Output);
+        Assert.StartsWith($"builder.AddService<Projects.{TemplateFixture.SolutionName.Replace('.', '_')}_Shipping>(\"shipping\")", line.Value, StringComparison.Ordinal);
+        var program = Path.Combine(solution, "AppHost", "Program.cs");
+        File.WriteAllText(program, File.ReadAllText(program).Replace("builder.Build().Run();", line.Value + "\n\nbuilder.Build().Run();", StringComparison.Ordinal));
+        var code = string.Join("\n", Directory.GetFiles(service, "*.cs", SearchOption.AllDirectories).Select(File.ReadAllText));
+        Assert.DoesNotContain("Sample", code, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("\"shippingdb\"", code, StringComparison.Ordinal);
+
+        await BuildAsync(solution);
+        await RunFastTestsAsync(solution, "*.ShippingApiTests");
     }
 
     [Theory]
@@ -75,8 +108,9 @@ public sealed partial class TemplateTests(TemplateFixture template)
 
     private static async Task RunFastTestsAsync(string solution, params string[] testClasses)
     {
-        var tests = await DotNet.RunCommandAsync("bash", solution,
-            ["eng/test.sh", .. testClasses.SelectMany(c => new[] { "--filter-class", c })]);
+        // As the README tells a user: the script itself, which must have come out executable.
+        var tests = await DotNet.RunCommandAsync(Path.Combine(solution, "eng", "test.sh"), solution,
+            [.. testClasses.SelectMany(c => new[] { "--filter-class", c })]);
 
         tests.Succeeded("eng/test.sh in the generated solution");
         var summary = TestSummary().Match(tests.Output);
@@ -111,6 +145,22 @@ public sealed partial class TemplateTests(TemplateFixture template)
             Assert.False(TemplateDirective().IsMatch(text), $"{file} still has a template directive.");
         }
 
+        // The package keeps no file modes: the post-action makes the scripts executable again.
+        var scripts = files.Where(f => f.EndsWith(".sh", StringComparison.Ordinal) && f != "eng/prerequisites.sh").ToList();
+        Assert.Contains("eng/run.sh", scripts);
+        Assert.Equal(workers, scripts.Contains("eng/bench/orders.sh"));
+        Assert.Equal(web, scripts.Contains("eng/bench/web.sh"));
+        if (!OperatingSystem.IsWindows())
+        {
+            foreach (var script in scripts)
+            {
+                Assert.True(File.GetUnixFileMode(Path.Combine(solution, script)).HasFlag(UnixFileMode.UserExecute), $"{script} is not executable.");
+            }
+        }
+
+        // Its own CI runs the README's test command.
+        Assert.Contains("eng/test.sh", File.ReadAllText(Path.Combine(solution, ".github", "workflows", "ci.yml")), StringComparison.Ordinal);
+
         var settings = File.ReadAllText(Path.Combine(solution, "AppHost", "appsettings.json"));
         Assert.Contains($"\"PostgresReadReplicas\": {replicas}", settings, StringComparison.Ordinal);
         Assert.Contains($"\"Mode\": \"{mode}\"", settings, StringComparison.Ordinal);
@@ -126,6 +176,9 @@ public sealed partial class TemplateTests(TemplateFixture template)
     // #if in C# is one too (the engine evaluates #if DEBUG itself), so none may be left either.
     [GeneratedRegex(@"(//|<!--)\s*#(if|else|elseif|endif)\b|^\s*#if\b", RegexOptions.Multiline)]
     private static partial Regex TemplateDirective();
+
+    [GeneratedRegex(@"builder\.AddService<[^\n]*;")]
+    private static partial Regex AppHostLine();
 
     [GeneratedRegex(@"Tests: (?<passed>\d+) passed, (?<failed>\d+) failed")]
     private static partial Regex TestSummary();

@@ -1,28 +1,17 @@
-using Platform.Web.Components;
+using Platform.Web.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddRedisClient("redis");       // sign-in sessions, carts, Data Protection keys
-builder.AddSharedDataProtection();     // one key ring for every instance
-builder.AddWebAuthentication();        // OpenID Connect with the identity service, tokens kept on the server
-builder.AddGatewayApis();              // catalog and orders, through the gateway, with the user's token
-builder.AddOrderUpdates();             // OrderSettled from the bus: live status on open pages
-builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.AddSharedState();           // Redis: sign-in sessions, carts, one Data Protection key ring for every instance
+builder.AddWebAuthentication();     // OpenID Connect with the identity service, tokens kept on the server
+builder.AddGatewayApis();           // catalog and orders, through the gateway, with the user's token
+builder.AddOrderUpdates();          // OrderSettled from the bus: live status on open pages
+builder.AddWebPages();              // Blazor, interactive server rendering
 
 var app = builder.Build();
 
-app.UseForwardedHeaders();
-app.UseExceptionHandler("/error", createScopeForErrors: true);
-app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
-app.UseSecurityHeaders();
-app.UseAuthentication();
-app.UseAuthorization();
-app.UseAntiforgery();
-
-app.MapStaticAssets();
-app.MapDefaultEndpoints();
-app.MapAccountEndpoints();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+app.UseWebPipeline();               // forwarded headers, error pages, security headers, authentication, antiforgery
+app.MapWebApp();                    // static assets, /health, /account/*, the pages
 
 app.Run();

@@ -41,7 +41,7 @@ public static class LocalPostgresBuilderExtensions
             var port = source.Endpoint.Property(EndpointProperty.Port);
             context.Args.Add("-c");
             context.Args.Add(ReferenceExpression.Create(
-                $"primary_conninfo=host=127.0.0.1 port={port} user={LocalPostgresServerResource.SuperUser} passfile={LocalPostgresServerResource.Quote(source.PassFile)} application_name={name}"));
+                $"primary_conninfo=host=127.0.0.1 port={port} user={PostgresDefaults.SuperUser} passfile={LocalPostgresServerResource.Quote(source.PassFile)} application_name={name}"));
             context.Args.Add("-c");
             context.Args.Add($"primary_slot_name={replica.Resource.SlotName}");
         });
@@ -115,8 +115,8 @@ public static class LocalPostgresBuilderExtensions
         yield return "hot_standby=on";
         yield return "max_connections=200";
         // A standby needs at least its primary's value, so every server gets the same.
-        yield return $"max_wal_senders={LocalPostgresServerResource.MaxWalSenders}";
-        yield return $"max_replication_slots={LocalPostgresServerResource.MaxWalSenders}";
+        yield return $"max_wal_senders={PostgresDefaults.MaxWalSenders}";
+        yield return $"max_replication_slots={PostgresDefaults.MaxWalSenders}";
         if (isPrimary)
         {
             yield return "wal_level=replica";

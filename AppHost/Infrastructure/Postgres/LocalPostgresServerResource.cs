@@ -10,10 +10,6 @@ namespace Platform.AppHost.Infrastructure.Postgres;
 public sealed class LocalPostgresServerResource : ExecutableResource, IResourceWithConnectionString
 {
     internal const string EndpointName = "tcp";
-    internal const string SuperUser = "postgres";
-
-    /// <summary>Generous enough for every replica to stream and base-back up (two senders each) at once.</summary>
-    internal const int MaxWalSenders = 20;
 
     private EndpointReference? _endpoint;
 
@@ -58,5 +54,5 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
 
     /// <inheritdoc />
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
-        $"Host={Endpoint.Property(EndpointProperty.IPV4Host)};Port={Endpoint.Property(EndpointProperty.Port)};Username={SuperUser};Password={PasswordParameter}");
+        $"Host={Endpoint.Property(EndpointProperty.IPV4Host)};Port={Endpoint.Property(EndpointProperty.Port)};Username={PostgresDefaults.SuperUser};Password={PasswordParameter}");
 }

@@ -18,7 +18,7 @@ internal static class PostgresCluster
         var root = Path.GetDirectoryName(primary.DataDirectory)!;
         await primary.Account.CreateOwnedDirectoryAsync(root, ct);
         var password = await primary.PasswordParameter.GetValueAsync(ct) ?? "";
-        await WriteOwnedFileAsync(primary, primary.PassFile, $"*:*:*:{LocalPostgresServerResource.SuperUser}:{password}\n", ct);
+        await WriteOwnedFileAsync(primary, primary.PassFile, $"*:*:*:{PostgresDefaults.SuperUser}:{password}\n", ct);
 
         var replicas = resources.OfType<LocalPostgresServerResource>().Where(r => r.Primary == primary).ToArray();
         // Replicas no longer in the app model (fewer configured) go; their slots go when the primary is ready.
@@ -47,7 +47,7 @@ internal static class PostgresCluster
         {
             await primary.Account.RunAsync(primary.Binaries.InitDb,
             [
-                "-D", building, "-U", LocalPostgresServerResource.SuperUser, $"--pwfile={passwordFile}",
+                "-D", building, "-U", PostgresDefaults.SuperUser, $"--pwfile={passwordFile}",
                 "--auth=scram-sha-256", "--encoding=UTF8", "--no-locale", "--no-instructions",
             ], ct);
         }
@@ -81,7 +81,7 @@ internal static class PostgresCluster
         await replica.Account.RunAsync(replica.Binaries.BaseBackup,
         [
             "-D", building,
-            "-d", $"host=127.0.0.1 port={port} user={LocalPostgresServerResource.SuperUser} passfile={LocalPostgresServerResource.Quote(primary.PassFile)}",
+            "-d", $"host=127.0.0.1 port={port} user={PostgresDefaults.SuperUser} passfile={LocalPostgresServerResource.Quote(primary.PassFile)}",
             "-X", "stream", "-C", "-S", replica.SlotName, "-c", "fast", "--no-password",
         ], ct);
         // Connection settings come from the command line at every start (the primary's port can

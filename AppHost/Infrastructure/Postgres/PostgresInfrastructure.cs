@@ -37,7 +37,7 @@ public static class PostgresInfrastructure
             .Select(replicaName => primary.AddReplicaContainer(replicaName, infrastructure.DataVolumeName(replicaName)))
             .ToArray();
 
-        return new ReplicatedPostgres(builder, primary, replicas,
+        return new ReplicatedPostgres(builder,
             database => primary.AddDatabase(database),
             primary.Resource.PrimaryEndpoint, replicas.Select(r => r.Resource.Endpoint),
             password.Resource, EndpointProperty.Host);
@@ -52,7 +52,7 @@ public static class PostgresInfrastructure
             builder.Configuration["Infrastructure:PostgresBinDirectory"]);
         var replicas = replicaNames.Select(primary.AddReadReplica).ToArray();
 
-        return new ReplicatedPostgres(builder, primary, replicas,
+        return new ReplicatedPostgres(builder,
             database => primary.AddDatabase(database),
             primary.Resource.Endpoint, replicas.Select(r => r.Resource.Endpoint),
             password.Resource, EndpointProperty.IPV4Host);

@@ -31,7 +31,7 @@ public static class PostgresReplicaContainer
     public static IResourceBuilder<PostgresServerResource> WithStreamingReplication(this IResourceBuilder<PostgresServerResource> primary)
     {
         ArgumentNullException.ThrowIfNull(primary);
-        var senders = LocalPostgresServerResource.MaxWalSenders.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var senders = PostgresDefaults.MaxWalSenders.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return primary
             .WithArgs("-c", $"max_wal_senders={senders}", "-c", $"max_replication_slots={senders}")
             .WithContainerFiles("/docker-entrypoint-initdb.d",
@@ -64,7 +64,7 @@ public static class PostgresReplicaContainer
                 context.EnvironmentVariables["PRIMARY_PORT"] = source.Property(EndpointProperty.TargetPort);
                 context.EnvironmentVariables["PGPASSWORD"] = primary.Resource.PasswordParameter;
                 context.EnvironmentVariables["SLOT"] = name.Replace('-', '_');
-                context.EnvironmentVariables["MAX_WAL_SENDERS"] = LocalPostgresServerResource.MaxWalSenders.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                context.EnvironmentVariables["MAX_WAL_SENDERS"] = PostgresDefaults.MaxWalSenders.ToString(System.Globalization.CultureInfo.InvariantCulture);
             })
             .WithEntrypoint("bash")
             .WithArgs("-c", CloneThenRun)

@@ -16,5 +16,5 @@ public sealed class PostgresReplicaContainerResource(string name, PostgresServer
 
     /// <inheritdoc />
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
-        $"Host={Endpoint.Property(EndpointProperty.Host)};Port={Endpoint.Property(EndpointProperty.Port)};Username={LocalPostgresServerResource.SuperUser};Password={Primary.PasswordParameter}");
+        $"Host={Endpoint.Property(EndpointProperty.Host)};Port={Endpoint.Property(EndpointProperty.Port)};Username={PostgresDefaults.SuperUser};Password={Primary.PasswordParameter}");
 }

@@ -15,27 +15,17 @@ public sealed class ReplicatedPostgres
     private readonly EndpointProperty _hostProperty;
 
     internal ReplicatedPostgres(IDistributedApplicationBuilder builder,
-        IResourceBuilder<IResourceWithConnectionString> primary,
-        IReadOnlyList<IResourceBuilder<IResourceWithConnectionString>> replicas,
         Func<string, IResourceBuilder<IResourceWithConnectionString>> addPrimaryDatabase,
         EndpointReference primaryEndpoint, IEnumerable<EndpointReference> replicaEndpoints,
         ParameterResource password, EndpointProperty hostProperty)
     {
         _builder = builder;
-        Primary = primary;
-        Replicas = replicas;
         _addPrimaryDatabase = addPrimaryDatabase;
         _primaryEndpoint = primaryEndpoint;
         ReplicaEndpoints = [.. replicaEndpoints];
         _password = password;
         _hostProperty = hostProperty;
     }
-
-    /// <summary>The primary server (accepts writes).</summary>
-    public IResourceBuilder<IResourceWithConnectionString> Primary { get; }
-
-    /// <summary>The read replicas, in order (<c>{name}-replica1</c>, …). Empty when configured with 0.</summary>
-    public IReadOnlyList<IResourceBuilder<IResourceWithConnectionString>> Replicas { get; }
 
     private IReadOnlyList<EndpointReference> ReplicaEndpoints { get; }
 
@@ -44,7 +34,7 @@ public sealed class ReplicatedPostgres
     {
         var primary = _addPrimaryDatabase(name);
         var readOnly = _builder.AddConnectionString($"{name}-readonly", ReadOnlyConnectionString(name));
-        return new ReplicatedPostgresDatabase(primary, readOnly, this);
+        return new ReplicatedPostgresDatabase(primary, readOnly);
     }
 
     // Npgsql multi-host: replicas first, the primary last as the fallback; prefer-standby picks a
@@ -66,7 +56,7 @@ public sealed class ReplicatedPostgres
             expression.AppendFormatted(hosts[i].Property(EndpointProperty.Port));
         }
 
-        expression.AppendLiteral($";Username={LocalPostgresServerResource.SuperUser};Password=");
+        expression.AppendLiteral($";Username={PostgresDefaults.SuperUser};Password=");
         expression.AppendFormatted(_password);
         expression.AppendLiteral($";Database={database};Target Session Attributes=prefer-standby;Load Balance Hosts=true");
         return expression.Build();
@@ -76,5 +66,4 @@ public sealed class ReplicatedPostgres
 /// <summary>A database's two connection strings: the primary for commands, the replicas for queries.</summary>
 public sealed record ReplicatedPostgresDatabase(
     IResourceBuilder<IResourceWithConnectionString> Primary,
-    IResourceBuilder<IResourceWithConnectionString> ReadOnly,
-    ReplicatedPostgres Cluster);
+    IResourceBuilder<IResourceWithConnectionString> ReadOnly);

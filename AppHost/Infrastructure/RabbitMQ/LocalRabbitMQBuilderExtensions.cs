@@ -21,7 +21,7 @@ public static class LocalRabbitMQBuilderExtensions
         // Debian's /usr/sbin/rabbitmq-server switches to the rabbitmq user; the script behind it does not.
         var server = LocalBinary.Find("rabbitmq-server", "rabbitmq-server", ["/usr/lib/rabbitmq/bin/rabbitmq-server"]);
         var epmd = builder.AddPortMapper($"{name}-epmd", dataDirectory);
-        var rabbit = new LocalRabbitMQResource(name, server, dataDirectory, password.Resource, epmd.Resource);
+        var rabbit = new LocalRabbitMQResource(name, server, dataDirectory, password.Resource);
         var configFile = Path.Combine(dataDirectory, "rabbitmq.conf");
         var pluginsFile = Path.Combine(dataDirectory, "enabled_plugins");
 

@@ -2,10 +2,10 @@ namespace Platform.AppHost.Infrastructure.RabbitMQ;
 
 /// <summary>
 /// A RabbitMQ node run from the machine's <c>rabbitmq-server</c>, with its own Erlang port mapper
-/// (<see cref="PortMapper"/>) and the management plugin. Its connection string has the container
+/// (<c>{name}-epmd</c>, a resource of its own so that it stops with the app) and the management plugin. Its connection string has the container
 /// resource's shape (<c>amqp://user:password@host:port</c>).
 /// </summary>
-public sealed class LocalRabbitMQResource(string name, string command, string dataDirectory, ParameterResource password, ExecutableResource portMapper)
+public sealed class LocalRabbitMQResource(string name, string command, string dataDirectory, ParameterResource password)
     : ExecutableResource(name, command, dataDirectory), IResourceWithConnectionString
 {
     internal const string PrimaryEndpointName = "tcp";
@@ -20,12 +20,6 @@ public sealed class LocalRabbitMQResource(string name, string command, string da
 
     /// <summary>The password of the default user.</summary>
     public ParameterResource PasswordParameter { get; } = password;
-
-    /// <summary>Where the node keeps its configuration, database and Erlang cookie.</summary>
-    public string DataDirectory { get; } = dataDirectory;
-
-    /// <summary>The node's own <c>epmd</c>, run as a separate resource so that it stops with the app.</summary>
-    public ExecutableResource PortMapper { get; } = portMapper;
 
     /// <inheritdoc />
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(

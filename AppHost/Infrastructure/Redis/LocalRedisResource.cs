@@ -17,9 +17,6 @@ public sealed class LocalRedisResource(string name, string command, string dataD
     /// <summary>The password every client must present (<c>requirepass</c>).</summary>
     public ParameterResource PasswordParameter { get; } = password;
 
-    /// <summary>Where the server keeps its configuration and data.</summary>
-    public string DataDirectory { get; } = dataDirectory;
-
     /// <inheritdoc />
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
         $"{PrimaryEndpoint.Property(EndpointProperty.IPV4Host)}:{PrimaryEndpoint.Property(EndpointProperty.Port)},password={PasswordParameter}");

@@ -9,6 +9,7 @@ using StackExchange.Redis;
 
 namespace Platform.Gateway.Hosting;
 
+/// <summary>The gateway's request budgets: who pays for a request, and how much each caller may spend.</summary>
 public static class EdgeRateLimits
 {
     /// <summary>The route policy (<c>RateLimiterPolicy</c> in the proxy configuration) for sign-in, token and registration requests.</summary>
@@ -21,46 +22,33 @@ public static class EdgeRateLimits
     /// window counts whole seconds). While Redis is unreachable each instance counts on its own instead of failing
     /// requests. A refusal is a 429 problem with <c>Retry-After</c>.
     /// </summary>
-    public static IHostApplicationBuilder AddEdgeRateLimits(this IHostApplicationBuilder builder)
+    internal static void Configure(RateLimiterOptions options, RateLimitOptions limits)
     {
-        builder.AddRedisClient("redis", settings => settings.DisableHealthChecks = true, options =>
+        options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+        // Sign-in routes have their own budget instead: counted in both, a request would take two permits here (the
+        // middleware tries the global limiter once more when a Redis-backed one cannot answer synchronously).
+        options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => IsProbe(context) || IsSignIn(context)
+            ? RateLimitPartition.GetNoLimiter("own budget")
+            : Partition(context, "caller:" + CallerOf(context), limits.PerCaller));
+        options.AddPolicy(SignInPolicy, context => Partition(context, "sign-in:" + AddressOf(context.Connection.RemoteIpAddress), limits.SignIn));
+        options.OnRejected = async (rejected, ct) =>
         {
-            options.AbortOnConnectFail = false;
-            options.BacklogPolicy = BacklogPolicy.FailFast;
-        });
-        // Connected while starting, not on the first shared count: what arrives before the connection is counted per instance.
-        builder.Services.AddHostedService<RedisConnectionAtStart>();
-        var limits = builder.Configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
-
-        builder.Services.AddRateLimiter(options =>
-        {
-            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            // Sign-in routes have their own budget instead: counted in both, a request would take two permits here (the
-            // middleware tries the global limiter once more when a Redis-backed one cannot answer synchronously).
-            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => IsProbe(context) || IsSignIn(context)
-                ? RateLimitPartition.GetNoLimiter("own budget")
-                : Partition(context, "caller:" + CallerOf(context), limits.PerCaller));
-            options.AddPolicy(SignInPolicy, context => Partition(context, "sign-in:" + AddressOf(context.Connection.RemoteIpAddress), limits.SignIn));
-            options.OnRejected = async (rejected, ct) =>
+            var context = rejected.HttpContext;
+            var signIn = IsSignIn(context);
+            var seconds = RetryAfterSeconds(rejected.Lease, signIn ? limits.SignIn : limits.PerCaller);
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            context.RequestServices.GetRequiredService<ProxyMetrics>().Rejected(signIn ? SignInPolicy : "per-caller");
+            await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new()
             {
-                var context = rejected.HttpContext;
-                var signIn = IsSignIn(context);
-                var seconds = RetryAfterSeconds(rejected.Lease, signIn ? limits.SignIn : limits.PerCaller);
-                context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                context.RequestServices.GetRequiredService<ProxyMetrics>().Rejected(signIn ? SignInPolicy : "per-caller");
-                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new()
+                HttpContext = context,
+                ProblemDetails =
                 {
-                    HttpContext = context,
-                    ProblemDetails =
-                    {
-                        Status = StatusCodes.Status429TooManyRequests,
-                        Title = "Too many requests",
-                        Detail = $"The request budget of this caller is used up; try again in {seconds} s.",
-                    },
-                });
-            };
-        });
-        return builder;
+                    Status = StatusCodes.Status429TooManyRequests,
+                    Title = "Too many requests",
+                    Detail = $"The request budget of this caller is used up; try again in {seconds} s.",
+                },
+            });
+        };
     }
 
     /// <summary>
@@ -132,15 +120,4 @@ public static class EdgeRateLimits
     private static bool IsProbe(HttpContext context) =>
         context.Request.Path.StartsWithSegments(ServiceDefaultsExtensions.HealthEndpointPath) ||
         context.Request.Path.StartsWithSegments(ServiceDefaultsExtensions.AlivenessEndpointPath);
-
-    private sealed class RedisConnectionAtStart(IServiceProvider services) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            services.GetRequiredService<IConnectionMultiplexer>();
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 }

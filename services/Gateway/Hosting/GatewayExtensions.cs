@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Platform.Gateway.Proxy;
+using StackExchange.Redis;
 using Yarp.ReverseProxy.Health;
 
 namespace Platform.Gateway.Hosting;
@@ -26,6 +27,24 @@ public static class GatewayExtensions
             authorization.AddPolicy(audience, policy => policy.RequireAuthenticatedUser().RequireClaim("aud", audience));
         }
 
+        return builder;
+    }
+
+    /// <summary>
+    /// Budgets per caller and for signing in (<see cref="EdgeRateLimits"/>); the sign-in count is shared by every gateway
+    /// instance through Redis, which is an optimisation: while it is down each instance counts on its own.
+    /// </summary>
+    public static IHostApplicationBuilder AddEdgeRateLimits(this IHostApplicationBuilder builder)
+    {
+        builder.AddRedisClient("redis", settings => settings.DisableHealthChecks = true, options =>
+        {
+            options.AbortOnConnectFail = false;
+            options.BacklogPolicy = BacklogPolicy.FailFast;
+        });
+        // Connected while starting, not on the first shared count: what arrives before the connection is counted per instance.
+        builder.Services.AddHostedService<RedisConnectionAtStart>();
+        var limits = builder.Configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
+        builder.Services.AddRateLimiter(options => EdgeRateLimits.Configure(options, limits));
         return builder;
     }
 
@@ -57,6 +76,23 @@ public static class GatewayExtensions
     }
 
     /// <summary>
+    /// The edge's request pipeline: security headers, the body limit, problem details; the rate limiter after
+    /// authentication (a caller with a valid token pays by its subject), then authorization and per-route timeouts.
+    /// </summary>
+    public static WebApplication UseGatewayPipeline(this WebApplication app)
+    {
+        app.UseSecurityHeaders();
+        app.UseBodyLimit();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+        app.UseRequestTimeouts();
+        return app;
+    }
+
+    /// <summary>
     /// The proxy pipeline: a failed idempotent request is tried once more on another instance, load balancing picks the
     /// instance, passive health checks count transport failures.
     /// </summary>
@@ -76,7 +112,7 @@ public static class GatewayExtensions
     /// A body declared larger than the limit is refused (413) before anything is forwarded; a chunked one that grows
     /// past it is cut off by Kestrel's limit.
     /// </summary>
-    public static WebApplication UseBodyLimit(this WebApplication app)
+    private static WebApplication UseBodyLimit(this WebApplication app)
     {
         var maxBody = app.Configuration.GetValue<long?>("Gateway:MaxRequestBodySize") ?? 64 * 1024;
         app.Use(async (context, next) =>
@@ -95,5 +131,16 @@ public static class GatewayExtensions
             await next(context);
         });
         return app;
+    }
+
+    private sealed class RedisConnectionAtStart(IServiceProvider services) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            services.GetRequiredService<IConnectionMultiplexer>();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

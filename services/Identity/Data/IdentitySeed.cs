@@ -7,12 +7,12 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace Platform.Identity.Data;
 
 /// <summary>
-/// The migration step (<c>Platform.Identity migrate</c>): applies EF Core migrations, then makes
-/// sure the roles and API scopes exist and, in development, the demo users and client applications.
+/// The migration step's seed (<c>Platform.Identity migrate</c>): after the EF Core migrations, makes sure the roles
+/// and API scopes exist and, in development, the demo users and client applications.
 /// </summary>
 public static class IdentitySeed
 {
-    public static readonly string[] Roles = ["admin", "customer"];
+    private static readonly string[] Roles = ["admin", "customer"];
 
     /// <summary>API scopes and the audience (resource) a token for them is issued to.</summary>
     public static readonly IReadOnlyDictionary<string, string> ApiScopes = new Dictionary<string, string>
@@ -23,12 +23,9 @@ public static class IdentitySeed
         ["users"] = "identity",
     };
 
-    public static async Task MigrateAsync(this IServiceProvider services, CancellationToken ct = default)
+    /// <summary>Run by the migration step once the migrations are applied, in the same scope.</summary>
+    public static async Task SeedAsync(IdentityDb _, IServiceProvider provider, CancellationToken ct)
     {
-        await using var scope = services.CreateAsyncScope();
-        var provider = scope.ServiceProvider;
-        await provider.GetRequiredService<IdentityDb>().Database.MigrateAsync(ct);
-
         var roles = provider.GetRequiredService<RoleManager<IdentityRole>>();
         foreach (var role in Roles)
         {

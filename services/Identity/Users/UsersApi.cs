@@ -26,7 +26,7 @@ public static class UsersApi
     {
         var users = app.MapGroup("/users").WithTags("Users")
             .RequireAuthorization(policy => policy.AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme).RequireAuthenticatedUser());
-        users.MapPost("/", RegisterAsync).AllowAnonymous().RequireRateLimiting(AccountsExtensions.LoginRateLimit);
+        users.MapPost("/", RegisterAsync).AllowAnonymous().RequireRateLimiting(Policies.LoginRateLimit);
         users.MapGet("/me", MeAsync);
         users.MapGet("/", ListAsync).RequireAuthorization(Policies.Admin);
         return app;

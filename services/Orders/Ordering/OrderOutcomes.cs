@@ -60,17 +60,3 @@ internal static class OrderSettlement
 
     private sealed record SettledOrder(string BuyerId);
 }
-
-public static class OrderMessagingExtensions
-{
-    /// <summary>Publishes <c>OrderPlaced</c> from the outbox and consumes the outcomes: stock rejected, payment succeeded or failed.</summary>
-    public static IHostApplicationBuilder AddOrderMessaging(this IHostApplicationBuilder builder)
-    {
-        builder.AddEventBus("eventbus", consumer: "orders")
-            .AddInbox<OrdersDb>()
-            .AddSubscription<StockRejected, StockRejectedHandler>()
-            .AddSubscription<PaymentSucceeded, PaymentSucceededHandler>()
-            .AddSubscription<PaymentFailed, PaymentFailedHandler>();
-        return builder.AddOutboxRelay("ordersdb");
-    }
-}

@@ -1,14 +1,9 @@
-using Platform.Contracts;
-using Platform.Inventory;
+using Platform.Inventory.Hosting;
 
 var builder = Host.CreateApplicationBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddReplicatedDatabase<InventoryDb>("catalogdb");   // stock lives in the catalog's database
-builder.AddEventBus("eventbus", consumer: "inventory")
-    .AddInbox<InventoryDb>()
-    .AddSubscription<OrderPlaced, OrderPlacedHandler>()     // reserve → StockReserved | StockRejected
-    .AddSubscription<PaymentFailed, PaymentFailedHandler>(); // release the reservation
-builder.AddOutboxRelay("catalogdb");
+builder.AddInventoryDatabase();   // catalogdb, through the catalog's model: stock lives with the products
+builder.AddInventoryMessaging();  // OrderPlaced → reserve; PaymentFailed → release
 
 builder.Build().Run();

@@ -1,23 +1,18 @@
-using Platform.Contracts;
-using Platform.Payments;
 using Platform.Payments.Data;
+using Platform.Payments.Hosting;
 
 if (MigrationStep.IsRequested(args))
 {
     // The AppHost runs this once before the workers start (payments-migrations).
-    await MigrationStep.RunAsync<PaymentsDb>(args, builder => builder.AddServiceDefaults().AddReplicatedDatabase<PaymentsDb>("paymentsdb"));
+    await MigrationStep.RunAsync<PaymentsDb>(args, builder => builder.AddServiceDefaults().AddPaymentsDatabase());
     return;
 }
 
 var builder = Host.CreateApplicationBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddReplicatedDatabase<PaymentsDb>("paymentsdb");
-builder.AddEventBus("eventbus", consumer: "payments")
-    .AddInbox<PaymentsDb>()
-    .AddSubscription<StockReserved, StockReservedHandler>();   // charge → PaymentSucceeded | PaymentFailed
-builder.AddOutboxRelay("paymentsdb");
-builder.Services.AddOptions<PaymentProviderOptions>().BindConfiguration("Payments");
-builder.Services.AddSingleton<PaymentProvider>();
+builder.AddPaymentsDatabase();  // paymentsdb: payments, outbox, inbox
+builder.AddPaymentsMessaging(); // StockReserved in → charge → PaymentSucceeded | PaymentFailed out
+builder.AddPaymentProvider();   // simulated: Payments:Latency, Payments:FailureRate
 
 builder.Build().Run();

@@ -5,18 +5,16 @@ using Platform.AppHost.Tests.Identity;
 
 namespace Platform.AppHost.Tests.Gateway;
 
-[Collection(LocalInfrastructureCollection.Name)]
-public sealed class LocalGatewayFailoverTests(LocalInfrastructureFixture fixture) : GatewayFailoverTests(fixture);
-
 /// <summary>An instance going away and coming back while clients keep calling: nobody notices.</summary>
-public abstract class GatewayFailoverTests(AppFixture fixture)
+[Collection(SharedAppCollection.Name)]
+public sealed class GatewayFailoverTests(SharedAppFixture fixture)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Stopping_a_catalog_instance_under_steady_load_fails_no_request_and_it_rejoins_after_a_restart()
     {
-        using var customer = GatewayClient.Create(fixture.App, await fixture.AccessTokenAsync(IdentityClient.Customer, "catalog"));
+        using var customer = GatewayClient.Create(fixture.LocalApp, await fixture.AccessTokenAsync(IdentityClient.Customer, "catalog"));
         var failures = new List<string>();
         var servedBy = new List<(DateTime At, string Instance)>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
@@ -53,7 +51,7 @@ public abstract class GatewayFailoverTests(AppFixture fixture)
             }
         }).ToArray();
 
-        var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
+        var commands = fixture.LocalApp.Services.GetRequiredService<ResourceCommandService>();
         // Both instances in rotation first: on a loaded machine a slow /health answer can take one out for a few seconds.
         await Eventually.ReachesAsync(
             () => Task.FromResult(Snapshot(servedBy).Count(s => s.Instance == "catalog-2")),
@@ -62,10 +60,10 @@ public abstract class GatewayFailoverTests(AppFixture fixture)
             TimeSpan.FromSeconds(30));
         Assert.True((await commands.ExecuteCommandAsync("catalog-2", KnownResourceCommands.StopCommand, Cancellation)).Success);
         // Stop asks for a graceful shutdown: the instance finishes what it has in hand, then its process ends.
-        await fixture.App.ResourceNotifications.WaitForResourceAsync("catalog-2", KnownResourceStates.TerminalStates, Cancellation);
+        await fixture.LocalApp.ResourceNotifications.WaitForResourceAsync("catalog-2", KnownResourceStates.TerminalStates, Cancellation);
         await Task.Delay(TimeSpan.FromSeconds(5), Cancellation);
         var restarting = DateTime.UtcNow;
-        await fixture.App.StartAgainAsync("catalog-2", Cancellation);
+        await fixture.LocalApp.StartAgainAsync("catalog-2", Cancellation);
         var restarted = DateTime.UtcNow;
 
         // Back in rotation once the gateway's active health check sees it healthy again (every 2 s).

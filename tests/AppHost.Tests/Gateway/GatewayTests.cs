@@ -8,14 +8,9 @@ using Platform.AppHost.Tests.Services;
 
 namespace Platform.AppHost.Tests.Gateway;
 
-[Collection(LocalInfrastructureCollection.Name)]
-public sealed class LocalGatewayTests(LocalInfrastructureFixture fixture) : GatewayTests(fixture);
-
-[Collection(ContainerInfrastructureCollection.Name)]
-public sealed class ContainerGatewayTests(ContainerInfrastructureFixture fixture) : GatewayTests(fixture);
-
 /// <summary>The gateway as the one front door: routes, edge checks, API documents, load balancing, tracing.</summary>
-public abstract class GatewayTests(AppFixture fixture)
+[Collection(SharedAppCollection.Name)]
+public sealed class GatewayTests(SharedAppFixture fixture)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 

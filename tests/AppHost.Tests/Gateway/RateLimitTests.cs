@@ -5,23 +5,21 @@ using Platform.AppHost.Tests.Identity;
 
 namespace Platform.AppHost.Tests.Gateway;
 
-[Collection(LocalInfrastructureCollection.Name)]
-public sealed class LocalRateLimitTests(LocalInfrastructureFixture fixture) : RateLimitTests(fixture);
-
 /// <summary>
 /// Budgets per caller at the gateway, and the client's real address behind it. Each test calls from loopback addresses
 /// of its own (127.0.0.x), so that no other test's traffic counts against it.
 /// </summary>
-public abstract class RateLimitTests(AppFixture fixture)
+[Collection(SharedAppCollection.Name)]
+public sealed class RateLimitTests(SharedAppFixture fixture)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task A_caller_over_its_budget_gets_429_with_Retry_After_while_another_caller_goes_on()
     {
-        var identity = new IdentityClient(fixture.App);
-        using var greedy = GatewayClient.Create(fixture.App, (await identity.WorkersTokenAsync("catalog", Cancellation)).AccessToken);
-        using var other = GatewayClient.Create(fixture.App, await fixture.AccessTokenAsync(IdentityClient.Customer, "catalog"));
+        var identity = new IdentityClient(fixture.LocalApp);
+        using var greedy = GatewayClient.Create(fixture.LocalApp, (await identity.WorkersTokenAsync("catalog", Cancellation)).AccessToken);
+        using var other = GatewayClient.Create(fixture.LocalApp, await fixture.AccessTokenAsync(IdentityClient.Customer, "catalog"));
 
         // 300 requests, 30 at a time: well over 100 a second, the per-caller budget.
         using var throttle = new SemaphoreSlim(30);
@@ -57,8 +55,8 @@ public abstract class RateLimitTests(AppFixture fixture)
     [Fact]
     public async Task Sign_in_budgets_are_per_client_address()
     {
-        using var first = GatewayClient.Create(fixture.App, from: "127.0.0.2");
-        using var second = GatewayClient.Create(fixture.App, from: "127.0.0.3");
+        using var first = GatewayClient.Create(fixture.LocalApp, from: "127.0.0.2");
+        using var second = GatewayClient.Create(fixture.LocalApp, from: "127.0.0.3");
 
         // The stricter sign-in budget (60 a minute per address) on the token endpoint, with made-up credentials.
         var statuses = await StatusesAsync(61, _ => first.PostAsync("/connect/token", BadCredentials(), Cancellation));
@@ -73,8 +71,8 @@ public abstract class RateLimitTests(AppFixture fixture)
     [Fact]
     public async Task Identity_behind_the_gateway_limits_logins_by_the_real_client_address()
     {
-        using var first = GatewayClient.Create(fixture.App, from: "127.0.0.4");
-        using var second = GatewayClient.Create(fixture.App, from: "127.0.0.5");
+        using var first = GatewayClient.Create(fixture.LocalApp, from: "127.0.0.4");
+        using var second = GatewayClient.Create(fixture.LocalApp, from: "127.0.0.5");
 
         // Identity's own login limit (30 attempts a minute per address) trips before the gateway's sign-in budget (60).
         var statuses = await StatusesAsync(31, _ => first.PostAsync("/account/login", LoginForm(), Cancellation));
@@ -90,7 +88,7 @@ public abstract class RateLimitTests(AppFixture fixture)
     [Fact]
     public async Task A_forged_forwarded_address_sent_straight_to_a_service_is_not_believed()
     {
-        using var direct = GatewayClient.Create(fixture.App.GetEndpoint("identity", "http"), from: "127.0.0.6");
+        using var direct = GatewayClient.Create(fixture.LocalApp.GetEndpoint("identity", "http"), from: "127.0.0.6");
 
         // Each attempt claims another client address; identity counts them all against the real one.
         var statuses = await StatusesAsync(31, i =>

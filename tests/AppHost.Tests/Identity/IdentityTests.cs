@@ -7,13 +7,8 @@ using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Platform.AppHost.Tests.Identity;
 
-[Collection(LocalInfrastructureCollection.Name)]
-public sealed class LocalIdentityTests(LocalInfrastructureFixture fixture) : IdentityTests(fixture);
-
-[Collection(ContainerInfrastructureCollection.Name)]
-public sealed class ContainerIdentityTests(ContainerInfrastructureFixture fixture) : IdentityTests(fixture);
-
-public abstract class IdentityTests(AppFixture fixture)
+[Collection(SharedAppCollection.Name)]
+public sealed class IdentityTests(SharedAppFixture fixture)
 {
     private const string StrongPassword = "Correct-Horse-42";
 

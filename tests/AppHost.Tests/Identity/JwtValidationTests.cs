@@ -6,14 +6,9 @@ using Microsoft.AspNetCore.TestHost;
 
 namespace Platform.AppHost.Tests.Identity;
 
-[Collection(LocalInfrastructureCollection.Name)]
-public sealed class LocalJwtValidationTests(LocalInfrastructureFixture fixture) : JwtValidationTests(fixture);
-
-[Collection(ContainerInfrastructureCollection.Name)]
-public sealed class ContainerJwtValidationTests(ContainerInfrastructureFixture fixture) : JwtValidationTests(fixture);
-
 /// <summary>The JWT building block every API uses, against tokens from the real identity service and forged ones.</summary>
-public abstract class JwtValidationTests(AppFixture fixture)
+[Collection(SharedAppCollection.Name)]
+public sealed class JwtValidationTests(SharedAppFixture fixture)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 

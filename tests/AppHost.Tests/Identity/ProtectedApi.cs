@@ -20,14 +20,15 @@ internal static class ProtectedApi
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration["Identity:Authority"] = authority.ToString();
         builder.AddJwtAuthentication("catalog");
-        builder.Services.AddAuthorizationBuilder().AddScopePolicy("catalog.admin").AddRolePolicy("admin");
+        builder.Services.AddAuthorizationBuilder().AddScopePolicy("catalog.admin")
+            .AddPolicy("staff", policy => policy.RequireAuthenticatedUser().RequireRole("admin")); // the token's role claims count
 
         var app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGet("/items", () => "items");
         app.MapGet("/admin", () => "admin").RequireAuthorization(AuthenticationExtensions.ScopePolicy("catalog.admin"));
-        app.MapGet("/staff", () => "staff").RequireAuthorization(AuthenticationExtensions.RolePolicy("admin"));
+        app.MapGet("/staff", () => "staff").RequireAuthorization("staff");
         await app.StartAsync(ct);
         return app;
     }

@@ -10,17 +10,12 @@ using RabbitMQ.Client;
 
 namespace Platform.AppHost.Tests.Messaging;
 
-[Collection(LocalInfrastructureCollection.Name)]
-public sealed class LocalEventBusTests(LocalInfrastructureFixture fixture) : EventBusTests(fixture);
-
-[Collection(ContainerInfrastructureCollection.Name)]
-public sealed class ContainerEventBusTests(ContainerInfrastructureFixture fixture) : EventBusTests(fixture);
-
 /// <summary>
 /// The messaging building block on the platform's RabbitMQ and Postgres, in a host of the test's own with a
 /// scratch database and a consumer name per test: outbox → relay → broker → consumer → inbox.
 /// </summary>
-public abstract class EventBusTests(AppFixture fixture)
+[Collection(SharedAppCollection.Name)]
+public sealed class EventBusTests(SharedAppFixture fixture)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 

@@ -5,13 +5,8 @@ using Platform.AppHost.Tests.Identity;
 
 namespace Platform.AppHost.Tests.Services;
 
-[Collection(LocalInfrastructureCollection.Name)]
-public sealed class LocalCatalogTests(LocalInfrastructureFixture fixture) : CatalogTests(fixture);
-
-[Collection(ContainerInfrastructureCollection.Name)]
-public sealed class ContainerCatalogTests(ContainerInfrastructureFixture fixture) : CatalogTests(fixture);
-
-public abstract class CatalogTests(AppFixture fixture)
+[Collection(SharedAppCollection.Name)]
+public sealed class CatalogTests(SharedAppFixture fixture)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
@@ -119,52 +114,19 @@ public abstract class CatalogTests(AppFixture fixture)
         Assert.Equal(41m, (await admin.GetJsonAsync<Product>($"/products/{id}", first.ConsistencyToken())).Price);
     }
 
+    /// <summary>What each bad input answers is tested in memory (tests/Services.Tests/ApiValidationTests.cs); here, that it writes nothing.</summary>
     [Fact]
-    public async Task Invalid_products_are_a_400_problem_naming_the_fields_and_write_nothing()
+    public async Task Invalid_products_write_nothing()
     {
         using var admin = await AdminAsync();
         var name = $"Invalid {Guid.NewGuid():N}";
 
         using var response = await admin.SendJsonAsync(HttpMethod.Post, "/products", new { name, price = -1m, stock = 2_000_000 });
-        using var blank = await admin.SendJsonAsync(HttpMethod.Post, "/products", new { name = "  ", price = 1m, stock = 1 });
-        using var fractions = await admin.SendJsonAsync(HttpMethod.Post, "/products", new { name, price = 1.001m, stock = 1 });
-        using var malformed = await admin.SendJsonAsync(HttpMethod.Post, "/products", "not an object");
-        using var controlCharacters = await admin.SendJsonAsync(HttpMethod.Post, "/products", new { name = name + "\0", description = "two\nlines", price = 1m, stock = 1 });
+        using var controlCharacters = await admin.SendJsonAsync(HttpMethod.Post, "/products", new { name = name + "\0", price = 1m, stock = 1 });
 
-        var problem = await ProblemAsync(response);
-        Assert.Equal(["price", "stock"], problem.Errors!.Keys.Order());
-        Assert.Equal(["name"], (await ProblemAsync(blank)).Errors!.Keys);
-        Assert.Equal(["price"], (await ProblemAsync(fractions)).Errors!.Keys);
-        Assert.Equal(400, (await ProblemAsync(malformed)).Status);
+        Assert.Equal(["price", "stock"], (await ProblemAsync(response)).Errors!.Keys.Order());
         Assert.Equal(["name"], (await ProblemAsync(controlCharacters)).Errors!.Keys);
-        Assert.Equal(0L, await Databases.ScalarAsync<long>(fixture.App, "catalogdb", "SELECT count(*) FROM products WHERE name = $1", name));
-    }
-
-    [Theory]
-    [InlineData("/products?pageSize=0", "pageSize")]
-    [InlineData("/products?page=0", "page")]
-    [InlineData("/products?sort=colour", "sort")]
-    [InlineData("/products?page=abc", null)]
-    [InlineData("/products?search=nul%00byte", "search")]
-    public async Task Invalid_queries_are_a_400_problem(string path, string? field)
-    {
-        using var catalog = await CustomerAsync();
-        using var response = await catalog.GetAsync(path);
-
-        var problem = await ProblemAsync(response);
-        if (field is not null)
-        {
-            Assert.Equal([field], problem.Errors!.Keys);
-        }
-    }
-
-    [Fact]
-    public async Task A_bad_consistency_token_is_a_400_problem()
-    {
-        using var catalog = await CustomerAsync();
-        using var response = await catalog.GetAsync("/products", consistencyToken: "not-a-position");
-
-        Assert.Equal(400, (await ProblemAsync(response)).Status);
+        Assert.Equal(0L, await Databases.ScalarAsync<long>(fixture.App, "catalogdb", "SELECT count(*) FROM products WHERE name LIKE $1", name + "%"));
     }
 
     [Fact]

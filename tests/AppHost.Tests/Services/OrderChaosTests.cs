@@ -5,14 +5,9 @@ using Platform.AppHost.Tests.Identity;
 
 namespace Platform.AppHost.Tests.Services;
 
-[Collection(LocalInfrastructureCollection.Name)]
-public sealed class LocalOrderChaosTests(LocalInfrastructureFixture fixture) : OrderChaosTests(fixture);
-
-[Collection(ContainerInfrastructureCollection.Name)]
-public sealed class ContainerOrderChaosTests(ContainerInfrastructureFixture fixture) : OrderChaosTests(fixture);
-
 /// <summary>Orders keep being accepted while the broker is down, and every one of them settles once it is back.</summary>
-public abstract class OrderChaosTests(AppFixture fixture)
+[Collection(SharedAppCollection.Name)]
+public sealed class OrderChaosTests(SharedAppFixture fixture)
 {
     private const int Orders = 24;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);

@@ -1,13 +1,8 @@
 namespace Platform.AppHost.Tests.Services;
 
-[Collection(LocalInfrastructureCollection.Name)]
-public sealed class LocalOrderFlowTests(LocalInfrastructureFixture fixture) : OrderFlowTests(fixture);
-
-[Collection(ContainerInfrastructureCollection.Name)]
-public sealed class ContainerOrderFlowTests(ContainerInfrastructureFixture fixture) : OrderFlowTests(fixture);
-
 /// <summary>The order flow through RabbitMQ: orders → inventory → payments → orders, with payments approved.</summary>
-public abstract class OrderFlowTests(AppFixture fixture)
+[Collection(SharedAppCollection.Name)]
+public sealed class OrderFlowTests(SharedAppFixture fixture)
 {
     [Fact]
     public async Task An_order_is_confirmed_priced_and_its_stock_taken()

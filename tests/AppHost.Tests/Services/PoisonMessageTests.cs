@@ -4,18 +4,13 @@ using Platform.Messaging;
 
 namespace Platform.AppHost.Tests.Services;
 
-[Collection(LocalInfrastructureCollection.Name)]
-public sealed class LocalPoisonMessageTests(LocalInfrastructureFixture fixture) : PoisonMessageTests(fixture);
-
-[Collection(ContainerInfrastructureCollection.Name)]
-public sealed class ContainerPoisonMessageTests(ContainerInfrastructureFixture fixture) : PoisonMessageTests(fixture);
-
 /// <summary>
 /// On the running platform: an <c>OrderPlaced</c> nobody can read ends in <c>inventory.dead</c> with its error, and orders
 /// placed after it are served. (The retry path — N attempts with back-off, then the dead-letter queue — is the
 /// building block's test, with short delays: <c>EventBusTests</c>.)
 /// </summary>
-public abstract class PoisonMessageTests(AppFixture fixture)
+[Collection(SharedAppCollection.Name)]
+public sealed class PoisonMessageTests(SharedAppFixture fixture)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 

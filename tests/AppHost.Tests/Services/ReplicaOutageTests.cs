@@ -4,14 +4,9 @@ using Platform.AppHost.Tests.Identity;
 
 namespace Platform.AppHost.Tests.Services;
 
-[Collection(LocalInfrastructureCollection.Name)]
-public sealed class LocalReplicaOutageTests(LocalInfrastructureFixture fixture) : ReplicaOutageTests(fixture);
-
-[Collection(ContainerInfrastructureCollection.Name)]
-public sealed class ContainerReplicaOutageTests(ContainerInfrastructureFixture fixture) : ReplicaOutageTests(fixture);
-
 /// <summary>Queries keep answering while a replica is down, and right after it comes back (its old pooled connections are dead).</summary>
-public abstract class ReplicaOutageTests(AppFixture fixture)
+[Collection(SharedAppCollection.Name)]
+public sealed class ReplicaOutageTests(SharedAppFixture fixture)
 {
     private const int Reads = 12;
 

@@ -8,12 +8,12 @@ using static Microsoft.Playwright.Assertions;
 namespace Platform.AppHost.Tests.Web;
 
 /// <summary>The web app in a real browser (Debian's chromium) against the whole running platform.</summary>
-[Collection(LocalInfrastructureCollection.Name)]
-public sealed class WebJourneyTests(LocalInfrastructureFixture fixture, Chromium chromium)
+[Collection(SharedAppCollection.Name)]
+public sealed class WebJourneyTests(SharedAppFixture fixture, Chromium chromium)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    private Uri Web => fixture.App.GetEndpoint("web", "http");
+    private Uri Web => fixture.LocalApp.GetEndpoint("web", "http");
 
     private static async Task<Shop> OpenShopAsync(IBrowserContext context) => new(await context.NewPageAsync());
 
@@ -58,7 +58,7 @@ public sealed class WebJourneyTests(LocalInfrastructureFixture fixture, Chromium
     [Fact]
     public async Task An_admin_changes_a_price_that_customers_then_see_and_customers_cannot_open_the_back_office()
     {
-        var password = await new IdentityClient(fixture.App).SecretAsync("identity-demo-password", Cancellation);
+        var password = await new IdentityClient(fixture.LocalApp).SecretAsync("identity-demo-password", Cancellation);
         await using var adminContext = await chromium.NewContextAsync(Web);
         var admin = await OpenShopAsync(adminContext);
         await admin.SignInAsync(IdentityClient.Admin, password);
@@ -84,14 +84,14 @@ public sealed class WebJourneyTests(LocalInfrastructureFixture fixture, Chromium
     [Fact]
     public async Task With_the_orders_service_down_checkout_says_so_and_works_again_after_its_restart()
     {
-        var password = await new IdentityClient(fixture.App).SecretAsync("identity-demo-password", Cancellation);
+        var password = await new IdentityClient(fixture.LocalApp).SecretAsync("identity-demo-password", Cancellation);
         await using var context = await chromium.NewContextAsync(Web);
         var shop = await OpenShopAsync(context);
         await shop.SignInAsync(IdentityClient.Customer, password);
         await shop.OpenProductAsync("Aspire Sticker pack");
         await shop.AddToCartAsync(1);
 
-        var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
+        var commands = fixture.LocalApp.Services.GetRequiredService<ResourceCommandService>();
         foreach (var instance in new[] { "orders", "orders-2" })
         {
             Assert.True((await commands.ExecuteCommandAsync(instance, KnownResourceCommands.StopCommand, Cancellation)).Success);
@@ -109,7 +109,7 @@ public sealed class WebJourneyTests(LocalInfrastructureFixture fixture, Chromium
         {
             foreach (var instance in new[] { "orders", "orders-2" })
             {
-                await fixture.App.StartAgainAsync(instance, Cancellation);
+                await fixture.LocalApp.StartAgainAsync(instance, Cancellation);
             }
         }
 
@@ -132,7 +132,7 @@ public sealed class WebJourneyTests(LocalInfrastructureFixture fixture, Chromium
     [Fact]
     public async Task The_main_pages_have_no_serious_accessibility_violations()
     {
-        var password = await new IdentityClient(fixture.App).SecretAsync("identity-demo-password", Cancellation);
+        var password = await new IdentityClient(fixture.LocalApp).SecretAsync("identity-demo-password", Cancellation);
         await using var context = await chromium.NewContextAsync(Web);
         var shop = await OpenShopAsync(context);
         await shop.SignInAsync(IdentityClient.Admin, password);

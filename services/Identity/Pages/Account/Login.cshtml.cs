@@ -7,7 +7,7 @@ using Platform.Identity.Hosting;
 namespace Platform.Identity.Pages.Account;
 
 /// <summary>The login form: locks an account after repeated failures and limits attempts per client address.</summary>
-[EnableRateLimiting(AccountsExtensions.LoginRateLimit)]
+[EnableRateLimiting(Policies.LoginRateLimit)]
 public sealed class LoginModel(SignInManager<IdentityUser> signIn) : PageModel
 {
     [BindProperty]

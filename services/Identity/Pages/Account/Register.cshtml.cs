@@ -7,7 +7,7 @@ using Platform.Identity.Hosting;
 namespace Platform.Identity.Pages.Account;
 
 /// <summary>Self-service registration of a customer account, then straight back to where the user came from.</summary>
-[EnableRateLimiting(AccountsExtensions.LoginRateLimit)]
+[EnableRateLimiting(Policies.LoginRateLimit)]
 public sealed class RegisterModel(UserManager<IdentityUser> users, SignInManager<IdentityUser> signIn) : PageModel
 {
     [BindProperty]

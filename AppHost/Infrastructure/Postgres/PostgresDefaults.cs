@@ -1,0 +1,11 @@
+namespace Platform.AppHost.Infrastructure.Postgres;
+
+/// <summary>What the Postgres cluster is in either mode, containers or local processes.</summary>
+internal static class PostgresDefaults
+{
+    /// <summary>The superuser: the stock image's, and the one initdb creates locally.</summary>
+    public const string SuperUser = "postgres";
+
+    /// <summary>Generous enough for every replica to stream and base-back up (two senders each) at once.</summary>
+    public const int MaxWalSenders = 20;
+}

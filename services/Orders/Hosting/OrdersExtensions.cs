@@ -1,0 +1,34 @@
+using Platform.Contracts;
+using Platform.Orders.Data;
+using Platform.Orders.Ordering;
+
+namespace Platform.Orders.Hosting;
+
+/// <summary>How the orders service is wired: its database, messaging and API.</summary>
+public static class OrdersExtensions
+{
+    /// <summary><c>ordersdb</c>: commands on the Postgres primary, queries on its read replicas.</summary>
+    public static IHostApplicationBuilder AddOrdersDatabase(this IHostApplicationBuilder builder) =>
+        builder.AddReplicatedDatabase<OrdersDb>("ordersdb");
+
+    /// <summary>Publishes <c>OrderPlaced</c> and <c>OrderSettled</c> from the outbox; consumes the outcomes (stock rejected, payment succeeded or failed) through the inbox.</summary>
+    public static IHostApplicationBuilder AddOrdersMessaging(this IHostApplicationBuilder builder)
+    {
+        builder.AddEventBus("eventbus", consumer: "orders")
+            .AddInbox<OrdersDb>()
+            .AddSubscription<StockRejected, StockRejectedHandler>()
+            .AddSubscription<PaymentSucceeded, PaymentSucceededHandler>()
+            .AddSubscription<PaymentFailed, PaymentFailedHandler>();
+        return builder.AddOutboxRelay("ordersdb");
+    }
+
+    /// <summary>The orders API: tokens for the <c>orders</c> audience, its scope, validation and OpenAPI document.</summary>
+    public static IHostApplicationBuilder AddOrdersApi(this IHostApplicationBuilder builder)
+    {
+        builder.AddApiDocumentation();
+        builder.AddJwtAuthentication("orders");
+        builder.Services.AddAuthorizationBuilder().AddScopePolicy(OrdersApi.Scope);
+        builder.Services.AddValidation();
+        return builder;
+    }
+}
