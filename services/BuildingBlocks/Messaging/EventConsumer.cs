@@ -304,6 +304,3 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
     [LoggerMessage(LogLevel.Error, "Message {MessageId} could not be moved to retry or dead-letter; requeued: {Reason}")]
     private static partial void LogNotMoved(ILogger logger, Guid messageId, string reason);
 }
-
-/// <summary>A message that no number of retries can handle (unknown type, unreadable body): dead-lettered at once.</summary>
-public sealed class PoisonMessageException(string message) : Exception(message);

@@ -11,12 +11,6 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace Platform.Identity.Users;
 
-public sealed record RegisterRequest(string? Email, string? Password);
-
-public sealed record UserResponse(string Id, string Email, IReadOnlyList<string> Roles);
-
-public sealed record UserPage(IReadOnlyList<UserResponse> Items, int Page, int PageSize, int Total);
-
 /// <summary>Accounts over HTTP: registration (public), the caller's own account, and the user list for admins.</summary>
 public static class UsersApi
 {

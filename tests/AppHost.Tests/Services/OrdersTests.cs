@@ -28,8 +28,9 @@ public sealed class OrdersTests(SharedAppFixture fixture)
         Assert.Equal($"/orders/{accepted.OrderId}", response.Headers.Location!.ToString());
         var order = await orders.GetJsonAsync<Order>(response.Headers.Location.ToString(), response.ConsistencyToken());
         Assert.Equal(accepted.OrderId, order.Id);
-        Assert.Equal("processing", order.Status);
-        Assert.Equal([new OrderItem(1, 2, null), new OrderItem(3, 1, null)], order.Items);
+        // Read back at once, but the workers may have settled it already: the answer is 202 processing, not the state after it.
+        Assert.True(order.Status is "processing" or "confirmed", order.Status);
+        Assert.Equal([(1, 2), (3, 1)], order.Items.Select(i => (i.ProductId, i.Quantity)));
     }
 
     [Fact]

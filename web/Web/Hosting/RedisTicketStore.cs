@@ -55,9 +55,3 @@ public sealed partial class RedisTicketStore(IConnectionMultiplexer redis, IData
     [LoggerMessage(LogLevel.Warning, "Sign-in session could not be read: {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string reason);
 }
-
-/// <summary>Puts the ticket store into the cookie handler's options (it needs services).</summary>
-internal sealed class UseTicketStore(RedisTicketStore store) : Microsoft.Extensions.Options.IPostConfigureOptions<CookieAuthenticationOptions>
-{
-    public void PostConfigure(string? name, CookieAuthenticationOptions options) => options.SessionStore = store;
-}

@@ -96,8 +96,3 @@ public sealed partial class OrderUpdates(ConsumerStatus consumer, TimeProvider t
     [LoggerMessage(LogLevel.Warning, "A page could not be told that order {OrderId} was settled: {Reason}")]
     private static partial void LogListenerFailed(ILogger logger, Guid orderId, string reason);
 }
-
-internal sealed class OrderSettledHandler(OrderUpdates updates) : IIntegrationEventHandler<OrderSettled>
-{
-    public Task HandleAsync(OrderSettled integrationEvent, CancellationToken cancellationToken) => updates.PublishAsync(integrationEvent);
-}

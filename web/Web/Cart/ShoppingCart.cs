@@ -1,8 +1,5 @@
 namespace Platform.Web.Cart;
 
-/// <summary>A line in the cart: what and how many. Prices are never kept: totals use the catalog's current prices.</summary>
-public sealed record CartLine(int ProductId, int Quantity);
-
 /// <summary>The products a user is about to order, with the rules an order must follow (as the orders API checks them).</summary>
 public sealed class ShoppingCart
 {
