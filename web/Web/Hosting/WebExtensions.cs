@@ -28,6 +28,8 @@ public static class WebExtensions
         builder.Services.AddDataProtection().SetApplicationName("platform-web");
         builder.Services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>((options, redis) =>
             options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), "web:data-protection-keys"));
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddHostedService<SharedKeyRingAtStart>(); // one first key, not one per instance
         return builder;
     }
 
