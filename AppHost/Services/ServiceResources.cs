@@ -3,21 +3,21 @@ using Platform.AppHost.Infrastructure.Postgres;
 
 namespace Platform.AppHost.Services;
 
-/// <summary>How a platform service joins the app model: probes, graceful stop, its database and its migration step.</summary>
+/// <summary>How a platform service joins the app model: its build output, probes, instances, its database and its migration step.</summary>
 public static class ServiceResources
 {
-    /// <summary>A .NET service: ready when its <c>/health</c> answers; Stop and Restart work on Linux too.</summary>
+    /// <summary>A .NET service, run as its build output (<see cref="BuiltProject"/>): ready when its <c>/health</c> answers.</summary>
     public static IResourceBuilder<ProjectResource> AddService<TProject>(this IDistributedApplicationBuilder builder, [ResourceName] string name)
         where TProject : IProjectMetadata, new()
     {
         // Through the generated Projects.* type, so that migration steps and extra instances run the AppHost's build output instead of building again.
-        return AsService(builder.AddProject<TProject>(name))
-            .WithAnnotation(new SameProject(otherName => builder.AddProject<TProject>(otherName, options => options.ExcludeLaunchProfile = true)));
+        return AsService(builder.AddBuiltProject<TProject>(name))
+            .WithAnnotation(new SameProject(otherName => builder.AddBuiltProject<TProject>(otherName, excludeLaunchProfile: true)));
     }
 
     private static IResourceBuilder<ProjectResource> AsService(IResourceBuilder<ProjectResource> service)
     {
-        service.WithHttpHealthCheck("/health").WithGracefulStop();
+        service.WithHttpHealthCheck("/health");
         if (service.ApplicationBuilder.ExecutionContext.IsRunMode)
         {
             // On one machine every service shares a few cores: one GC heap each (workstation GC) keeps the whole platform's

@@ -7,12 +7,11 @@ namespace Platform.AppHost.Services;
 /// <summary>How a background worker joins the app model: no HTTP endpoint, so it is healthy when it consumes its queue.</summary>
 public static class WorkerResources
 {
-    /// <summary>A background worker (Worker SDK); Stop and Restart work on Linux too.</summary>
+    /// <summary>A background worker (Worker SDK), run as its build output.</summary>
     public static IResourceBuilder<ProjectResource> AddWorker<TProject>(this IDistributedApplicationBuilder builder, [ResourceName] string name)
         where TProject : IProjectMetadata, new() =>
-        builder.AddProject<TProject>(name)
-            .WithGracefulStop()
-            .WithAnnotation(new ServiceResources.SameProject(stepName => builder.AddProject<TProject>(stepName, options => options.ExcludeLaunchProfile = true)));
+        builder.AddBuiltProject<TProject>(name)
+            .WithAnnotation(new ServiceResources.SameProject(stepName => builder.AddBuiltProject<TProject>(stepName, excludeLaunchProfile: true)));
 
     /// <summary>
     /// Connects the worker to the event bus (after the broker is up) as the consumer <paramref name="consumer"/>: the

@@ -7,8 +7,8 @@ namespace Platform.AppHost.Tests;
 internal static class AppUnderTest
 {
     /// <summary>
-    /// Generous: a first start creates every database, replica and queue, and on two cores a dozen .NET processes (each
-    /// with its <c>dotnet run</c> launcher) then start at once; a fresh CI machine has been seen to need over three minutes.
+    /// Generous: a first start creates every database, replica and queue, and on two cores a dozen .NET processes then
+    /// start at once; a fresh CI machine has been seen to need over three minutes.
     /// </summary>
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(6);
 

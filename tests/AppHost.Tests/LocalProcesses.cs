@@ -15,12 +15,13 @@ internal static class LocalProcesses
         Trees((await AppUnderTest.InstancesAsync(app, resource)).Values);
 
     // Executables and projects (the services) alike report their PID.
-    private static HashSet<int> Trees(IEnumerable<CustomResourceSnapshot> instances)
+    private static HashSet<int> Trees(IEnumerable<CustomResourceSnapshot> instances) => Trees(instances
+        .Select(snapshot => snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value)
+        .Select(pid => Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture))
+        .Where(pid => pid > 0));
+
+    private static HashSet<int> Trees(IEnumerable<int> roots)
     {
-        var roots = instances
-            .Select(snapshot => snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value)
-            .Select(pid => Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture))
-            .Where(pid => pid > 0);
         var parents = AllProcesses().ToLookup(p => p.ParentId, p => p.Id);
         var tree = new HashSet<int>();
         var pending = new Stack<int>(roots);
@@ -86,6 +87,63 @@ internal static class LocalProcesses
         return found;
     }
 
+    /// <summary>Processes whose environment holds <paramref name="variable"/> (<c>NAME=value</c>): what a process inherited from whoever started it.</summary>
+    public static IReadOnlyList<int> WithEnvironment(string variable)
+    {
+        var found = new List<int>();
+        foreach (var (pid, _) in AllProcesses())
+        {
+            try
+            {
+                if (File.ReadAllText($"/proc/{pid}/environ").Split('\0').Contains(variable, StringComparer.Ordinal))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // exited, or not ours to inspect
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary><paramref name="pid"/> and all its descendants.</summary>
+    public static IReadOnlySet<int> Tree(int pid) => Trees([pid]);
+
+    /// <summary>The ancestor of <paramref name="pid"/> (or itself) that the orchestrator (DCP) started: the process it tracks.</summary>
+    public static int StartedByOrchestrator(int pid)
+    {
+        var parents = AllProcesses().ToDictionary(p => p.Id, p => p.ParentId);
+        while (parents.TryGetValue(pid, out var parent) && !Describe(parent).Contains("/dcp", StringComparison.Ordinal))
+        {
+            pid = parent;
+        }
+
+        return pid;
+    }
+
+    public static void Kill(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            process.Kill();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // ended meanwhile
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     /// <summary>
     /// Disposes the app and waits (a bounded while) until its processes have ended, so that the
     /// next collection starts on a quiet machine. Returns the processes still alive after the wait ("pid: command line"; then killed).
@@ -112,15 +170,7 @@ internal static class LocalProcesses
         var survivors = alive.Select(Describe).ToList();
         foreach (var pid in alive)
         {
-            try
-            {
-                using var process = System.Diagnostics.Process.GetProcessById(pid);
-                process.Kill();
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
-            {
-                // ended meanwhile
-            }
+            Kill(pid);
         }
 
         return survivors;

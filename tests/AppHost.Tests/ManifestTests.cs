@@ -75,6 +75,21 @@ public sealed class ManifestTests(PublishedManifest manifest) : IClassFixture<Pu
     }
 
     [Fact]
+    public void Only_the_gateway_and_the_web_app_are_reachable_from_outside()
+    {
+        var external = manifest.Resources
+            .Where(r => r.Value!["bindings"] is JsonObject bindings && bindings.Any(b => (bool?)b.Value!["external"] == true))
+            .Select(r => r.Key).Order(StringComparer.Ordinal).ToArray();
+
+        string[] expected = ["gateway",
+//#if (web)
+            "web",
+//#endif
+        ];
+        Assert.Equal(expected, external);
+    }
+
+    [Fact]
     public void Each_database_has_a_primary_and_a_readonly_connection_string()
     {
         foreach (var database in new[] { "identitydb", "catalogdb", "ordersdb" })

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Platform.Gateway.Proxy;
 using StackExchange.Redis;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
 
 namespace Platform.Gateway.Hosting;
@@ -57,12 +58,16 @@ public static class GatewayExtensions
         return builder;
     }
 
-    /// <summary>YARP from the <c>ReverseProxy</c> section; destinations such as <c>https+http://catalog</c> resolve through service discovery, one destination per instance.</summary>
+    /// <summary>
+    /// YARP from the <c>ReverseProxy</c> section; destinations such as <c>https+http://catalog</c> resolve through service
+    /// discovery, one destination per instance; connections leave from the gateway's own loopback address.
+    /// </summary>
     public static IHostApplicationBuilder AddProxy(this IHostApplicationBuilder builder)
     {
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddServiceDiscoveryDestinationResolver();
+        builder.Services.AddSingleton<IForwarderHttpClientFactory, LoopbackSourceHttpClientFactory>();
         builder.Services.AddSingleton<ProxyMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ProxyMetrics.MeterName));
         // Passive health keeps an instance out for max(ReactivationPeriod, DetectionWindowSize): 60 s by default, too long

@@ -154,14 +154,24 @@ public sealed class GatewayTests(SharedAppFixture fixture)
     {
         using var customer = await AsAsync(IdentityClient.Customer, "catalog");
 
-        using var response = await customer.GetAsync("/api/catalog/products/1", Cancellation);
+        using var anonymous = GatewayClient.Create(fixture.App);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
-        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
-        Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
-        Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
-        Assert.False(response.Headers.Contains("Server"));
+        // An answer from an API, the edge's refusal of a missing token, and the gateway's own 404.
+        using var proxied = await customer.GetAsync("/api/catalog/products/1", Cancellation);
+        using var refused = await anonymous.GetAsync("/api/catalog/products/1", Cancellation);
+        using var unknown = await anonymous.GetAsync("/no/such/route", Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, proxied.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        foreach (var response in new[] { proxied, refused, unknown })
+        {
+            Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+            Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+            Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+            Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+            Assert.False(response.Headers.Contains("Server"));
+        }
     }
 
     [Fact]

@@ -1,0 +1,37 @@
+namespace Platform.AppHost.Services;
+
+/// <summary>
+/// Adds a .NET project that runs as its build output. Aspire starts a project through <c>dotnet run --no-build</c>:
+/// one more host process per instance (memory, start time), and when that host dies the service it started is
+/// orphaned — it keeps consuming and outlives the platform. Running the built executable itself makes the service the
+/// orchestrator's own child, stopped with it whatever dies first, and it still is a project resource (endpoints,
+/// launch profile, service discovery, commands, replicas). An IDE debug session and a missing build output fall back
+/// to <c>dotnet run</c>.
+/// </summary>
+public static class BuiltProject
+{
+    public static IResourceBuilder<ProjectResource> AddBuiltProject<TProject>(this IDistributedApplicationBuilder builder,
+        [ResourceName] string name, bool excludeLaunchProfile = false)
+        where TProject : IProjectMetadata, new()
+    {
+        var project = builder.AddProject<TProject>(name, options => options.ExcludeLaunchProfile = excludeLaunchProfile);
+        if (!builder.ExecutionContext.IsRunMode || Environment.GetEnvironmentVariable("DEBUG_SESSION_PORT") is { Length: > 0 })
+        {
+            return project;
+        }
+
+        var projectPath = new TProject().ProjectPath;
+        var directory = Path.GetDirectoryName(projectPath)!;
+        // The AppHost's own output folder ends in <configuration>/<framework>; its project references are built the same way.
+        var output = Path.GetRelativePath(Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..")), AppContext.BaseDirectory);
+        var executable = Path.Combine(directory, "bin", output, Path.GetFileNameWithoutExtension(projectPath));
+        if (OperatingSystem.IsWindows())
+        {
+            executable += ".exe";
+        }
+
+        return File.Exists(executable)
+            ? project.WithAnnotation(new ExecutableAnnotation { Command = executable, WorkingDirectory = directory }, ResourceAnnotationMutationBehavior.Replace)
+            : project;
+    }
+}
