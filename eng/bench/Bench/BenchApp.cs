@@ -10,6 +10,9 @@ namespace Platform.Bench;
 /// <summary>Starts the real AppHost in local mode, quietly, and measures how long until every resource is healthy.</summary>
 internal static class BenchApp
 {
+    /// <summary>The start-up timeline of the last start.</summary>
+    public static StartupTimeline? LastTimeline { get; private set; }
+
     /// <param name="stateDirectory">The state folder (cold when empty).</param>
     /// <param name="withDashboard">Whether to run the dashboard too, as <c>eng/run.sh</c> does.</param>
     /// <param name="configure">Changes to the app model before it starts (e.g. a service setting).</param>
@@ -28,12 +31,17 @@ internal static class BenchApp
             .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None)); // "not yet" during start-up is expected
         configure?.Invoke(builder);
         var app = await builder.BuildAsync();
+        using var watching = new CancellationTokenSource();
+        var timeline = StartupTimeline.Watch(app, watching.Token);
         var clock = Stopwatch.StartNew();
         await app.StartAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var resources = app.Services.GetRequiredService<DistributedApplicationModel>().Resources
             .Where(r => r.Annotations.OfType<HealthCheckAnnotation>().Any());
         await Task.WhenAll(resources.Select(r => app.ResourceNotifications.WaitForResourceHealthyAsync(r.Name, timeout.Token)));
-        return (clock.Elapsed, app);
+        var elapsed = clock.Elapsed;
+        await watching.CancelAsync();
+        LastTimeline = timeline;
+        return (elapsed, app);
     }
 }

@@ -36,6 +36,7 @@ internal static class InfrastructureBenchmark
             }
 
             Console.WriteLine($"start → all healthy, warm (median of {warmRuns}): {Median(warm),6:F2} s   runs: {string.Join(", ", warm.Select(w => w.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}");
+            BenchApp.LastTimeline?.Print("the last warm start");
             Console.WriteLine($"stop (dispose) with all processes ended:  {stop.Elapsed.TotalSeconds,6:F2} s");
             Console.WriteLine();
             Console.WriteLine($"memory (PSS), whole platform, idle:       {idle.Total / 1048576.0,7:F0} MiB");
