@@ -6,6 +6,7 @@ using Platform.AppHost.Infrastructure.Redis;
 using Platform.AppHost.Services;
 
 var builder = DistributedApplication.CreateBuilder(args);
+builder.ConfigureOrchestration();                      // readiness seen promptly, no watcher process per executable
 
 // Shared infrastructure: containers when a container runtime answers, local processes otherwise.
 var infrastructure = builder.AddSharedInfrastructure();

@@ -46,6 +46,9 @@ public static class ServiceDefaultsExtensions
 
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        // Npgsql logs every command at Information: with the outbox relays polling, that was a steady stream of log
+        // records into the console and the dashboard for nothing (the traces show the commands that matter).
+        builder.Logging.AddFilter("Npgsql", LogLevel.Warning);
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;

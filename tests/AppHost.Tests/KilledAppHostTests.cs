@@ -27,6 +27,9 @@ public sealed class KilledAppHostTests
                 Assert.Contains(started, pid => LocalProcesses.Describe(pid).Contains(expected, StringComparison.Ordinal));
             }
 
+            // And no watcher process per executable (DCP's monitor-process, ~20 MiB each): what follows passes without them.
+            Assert.DoesNotContain(started, pid => LocalProcesses.Describe(pid).Contains("monitor-process", StringComparison.Ordinal));
+
             // The process the orchestrator started for one catalog instance (whatever runs the service), killed: nothing of
             // that instance may keep running (a launcher's child would go on serving and consuming, untracked).
             var catalog = started.First(pid => LocalProcesses.Describe(pid).Contains(".Catalog", StringComparison.Ordinal));

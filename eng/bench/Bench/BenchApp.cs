@@ -13,6 +13,9 @@ internal static class BenchApp
     /// <summary>The start-up timeline of the last start.</summary>
     public static StartupTimeline? LastTimeline { get; private set; }
 
+    /// <summary>CPU time (ms) each process used from the last start until every resource was healthy.</summary>
+    public static IReadOnlyDictionary<string, long>? LastStartupCpu { get; private set; }
+
     /// <param name="stateDirectory">The state folder (cold when empty).</param>
     /// <param name="withDashboard">Whether to run the dashboard too, as <c>eng/run.sh</c> does.</param>
     /// <param name="configure">Changes to the app model before it starts (e.g. a service setting).</param>
@@ -33,6 +36,7 @@ internal static class BenchApp
         var app = await builder.BuildAsync();
         using var watching = new CancellationTokenSource();
         var timeline = StartupTimeline.Watch(app, watching.Token);
+        var ownCpuBefore = ProcessTree.CpuMillisecondsWithEndedChildren().ByProcess.GetValueOrDefault(ProcessTree.ThisProcess);
         var clock = Stopwatch.StartNew();
         await app.StartAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
@@ -40,6 +44,9 @@ internal static class BenchApp
             .Where(r => r.Annotations.OfType<HealthCheckAnnotation>().Any());
         await Task.WhenAll(resources.Select(r => app.ResourceNotifications.WaitForResourceHealthyAsync(r.Name, timeout.Token)));
         var elapsed = clock.Elapsed;
+        var cpu = new Dictionary<string, long>(ProcessTree.CpuMillisecondsWithEndedChildren().ByProcess);
+        cpu[ProcessTree.ThisProcess] = cpu.GetValueOrDefault(ProcessTree.ThisProcess) - ownCpuBefore;
+        LastStartupCpu = cpu;
         await watching.CancelAsync();
         LastTimeline = timeline;
         return (elapsed, app);

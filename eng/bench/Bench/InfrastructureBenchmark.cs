@@ -22,6 +22,8 @@ internal static class InfrastructureBenchmark
             Console.WriteLine($"start → all healthy, cold state folder:  {cold.TotalSeconds,6:F2} s");
             await Task.Delay(TimeSpan.FromSeconds(5)); // let start-up work (checkpoints, plugin boot) settle
             var idle = ProcessTree.ResidentMemory();
+            await Task.Delay(TimeSpan.FromSeconds(25)); // start-up work done (JIT tiering, first checkpoints): really idle
+            var idleCpu = await ProcessTree.CpuUseAsync(TimeSpan.FromSeconds(10));
             var lag = await ReplicaLag.MeasureAsync(coldApp, TimeSpan.FromSeconds(loadSeconds), ProcessTree.ResidentMemory);
             var stop = Stopwatch.StartNew();
             await coldApp.DisposeAsync();
@@ -37,6 +39,15 @@ internal static class InfrastructureBenchmark
 
             Console.WriteLine($"start → all healthy, warm (median of {warmRuns}): {Median(warm),6:F2} s   runs: {string.Join(", ", warm.Select(w => w.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}");
             BenchApp.LastTimeline?.Print("the last warm start");
+            if (BenchApp.LastStartupCpu is { } cpu)
+            {
+                Console.WriteLine($"CPU from start to all healthy, last warm start: {cpu.Values.Sum() / 1000.0:F1} s on {Environment.ProcessorCount} cores");
+                foreach (var (name, ms) in cpu.Where(p => p.Value >= 50).OrderByDescending(p => p.Value))
+                {
+                    Console.WriteLine($"    {name,-28} {ms / 1000.0,7:F1} s");
+                }
+            }
+
             Console.WriteLine($"stop (dispose) with all processes ended:  {stop.Elapsed.TotalSeconds,6:F2} s");
             Console.WriteLine();
             Console.WriteLine($"memory (PSS), whole platform, idle:       {idle.Total / 1048576.0,7:F0} MiB");
@@ -45,6 +56,7 @@ internal static class InfrastructureBenchmark
                 Console.WriteLine($"    {name,-28} {bytes / 1048576.0,7:F0} MiB");
             }
 
+            Console.WriteLine($"idle CPU, whole platform with the dashboard: {idleCpu}");
             Console.WriteLine($"memory (PSS), whole platform, under load: {lag.PeakMemory / 1048576.0,7:F0} MiB (peak)");
             Console.WriteLine();
             Console.WriteLine($"insert loop on the primary: {lag.Inserts} commits in {loadSeconds} s ({lag.Inserts / (double)loadSeconds:F0}/s, one connection)");

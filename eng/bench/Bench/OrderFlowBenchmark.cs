@@ -42,12 +42,7 @@ internal static class OrderFlowBenchmark
                 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await MachineToken.GetAsync(app));
                 await PlaceAtRateAsync(http, ordersDb, products, 50, TimeSpan.FromSeconds(3)); // JIT, pools, queues
                 await Task.Delay(TimeSpan.FromSeconds(20)); // the warm-up's backlog, JIT tiering and pool trimming settle first
-                var idleBefore = ProcessTree.CpuMilliseconds();
-                await Task.Delay(TimeSpan.FromSeconds(10));
-                var idleAfter = ProcessTree.CpuMilliseconds();
-                Console.WriteLine($"idle CPU: {(idleAfter.Total - idleBefore.Total) / 10.0 / 10:F1} % of one core = " + string.Join(", ",
-                    idleAfter.ByProcess.Select(p => (p.Key, Percent: (p.Value - idleBefore.ByProcess.GetValueOrDefault(p.Key)) / 100.0))
-                        .Where(p => p.Percent >= 0.1).OrderByDescending(p => p.Percent).Select(p => $"{p.Key} {p.Percent:F1}")));
+                Console.WriteLine($"idle CPU: {await ProcessTree.CpuUseAsync(TimeSpan.FromSeconds(10))}");
 
                 Console.WriteLine();
                 Console.WriteLine("offered/s  accepted/s  confirmed/s  cancelled  unsettled   p50 ms   p99 ms   max ms   deepest queues");

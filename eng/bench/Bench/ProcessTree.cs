@@ -11,10 +11,30 @@ internal static class ProcessTree
 {
     public sealed record Memory(long Total, IReadOnlyDictionary<string, long> ByProcess);
 
+    public const string ThisProcess = "apphost (this process)";
+
     public static Memory ResidentMemory() => Sum(p => p.Pss);
 
     /// <summary>CPU time (user + system) used so far, in milliseconds, by the same processes.</summary>
     public static Memory CpuMilliseconds() => Sum(p => p.CpuTicks * 1000 / TicksPerSecond);
+
+    /// <summary>
+    /// CPU time used so far, in milliseconds, with that of ended children each process has reaped (the migration steps
+    /// count towards the orchestrator that ran them).
+    /// </summary>
+    public static Memory CpuMillisecondsWithEndedChildren() => Sum(p => (p.CpuTicks + p.ChildrenCpuTicks) * 1000 / TicksPerSecond);
+
+    /// <summary>CPU use over <paramref name="window"/>, in % of one core: the whole tree, and by process name (the busy ones first).</summary>
+    public static async Task<string> CpuUseAsync(TimeSpan window)
+    {
+        var before = CpuMilliseconds();
+        await Task.Delay(window);
+        var after = CpuMilliseconds();
+        var percent = 100.0 / window.TotalMilliseconds;
+        return $"{(after.Total - before.Total) * percent:F1} % of one core = " + string.Join(", ",
+            after.ByProcess.Select(p => (p.Key, Percent: (p.Value - before.ByProcess.GetValueOrDefault(p.Key)) * percent))
+                .Where(p => p.Percent >= 0.1).OrderByDescending(p => p.Percent).Select(p => $"{p.Key} {p.Percent:F1}"));
+    }
 
     /// <summary>CPU time used so far by the processes whose command line contains <paramref name="commandLinePart"/>.</summary>
     public static double CpuMillisecondsOf(string commandLinePart) =>
@@ -36,7 +56,7 @@ internal static class ProcessTree
             if (processes.FirstOrDefault(p => p.Id == pid) is { } process)
             {
                 total += measure(process);
-                var name = pid == Environment.ProcessId ? "apphost (this process)" : process.Name;
+                var name = pid == Environment.ProcessId ? ThisProcess : process.Name;
                 byName[name] = byName.GetValueOrDefault(name) + measure(process);
             }
 
@@ -49,7 +69,7 @@ internal static class ProcessTree
         return new Memory(total, byName);
     }
 
-    private sealed record Process(int Id, int Parent, string Name, string CommandLine, long Pss, long CpuTicks);
+    private sealed record Process(int Id, int Parent, string Name, string CommandLine, long Pss, long CpuTicks, long ChildrenCpuTicks);
 
     private static List<Process> ReadAll()
     {
@@ -73,8 +93,9 @@ internal static class ProcessTree
                 var stat = File.ReadAllText(Path.Combine(directory, "stat"));
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
                 var cpuTicks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                var childrenCpuTicks = long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
                 result.Add(new Process(pid, int.Parse(Field(status, "PPid:"), CultureInfo.InvariantCulture), Field(status, "Name:"), commandLine,
-                    pssKb * 1024, cpuTicks));
+                    pssKb * 1024, cpuTicks, childrenCpuTicks));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -12,6 +12,7 @@ namespace Platform.Bench;
 internal sealed class StartupTimeline
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly DateTime _start = DateTime.UtcNow;
     private readonly Dictionary<string, Entry> _entries = [];
 
     private sealed class Entry
@@ -51,13 +52,19 @@ internal sealed class StartupTimeline
         {
             var entry = _entries.TryGetValue(id, out var found) ? found : _entries[id] = new Entry();
             var state = snapshot.State?.Text;
-            // Every resource reports Starting (then Waiting) at once; Running is when its process was launched.
-            if (state == KnownResourceStates.Running && entry.Running is null)
+            // Every resource reports Starting (then Waiting) at once; its start time is when its process was launched
+            // (a short step may be reported only once it has finished).
+            if (snapshot.StartTimeStamp is { } started && entry.Running is null)
             {
-                entry.Running = now;
+                entry.Running = (started.ToUniversalTime() - _start).TotalSeconds;
             }
 
             var finished = state == KnownResourceStates.Finished || state == KnownResourceStates.Exited;
+            if (finished && snapshot.StopTimeStamp is { } stopped)
+            {
+                now = (stopped.ToUniversalTime() - _start).TotalSeconds;
+            }
+
             var healthy = state == KnownResourceStates.Running && snapshot.HealthStatus == HealthStatus.Healthy;
             if (entry.Ready is null && (finished || healthy))
             {

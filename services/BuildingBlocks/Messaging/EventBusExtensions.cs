@@ -20,6 +20,9 @@ public static class EventBusExtensions
             // (activation connects eagerly and throws) nor make the service unready.
             settings.DisableAutoActivation = true;
             settings.DisableHealthChecks = true;
+            // Nor may the first connect sit in the client's own back-off (1, 2, 4, 8, 16 s) while the broker, started
+            // alongside, comes up: it fails at once and the consumer or relay tries again within 2 s.
+            settings.MaxConnectRetryCount = 0;
         });
         builder.Services.AddOptions<EventBusOptions>()
             .BindConfiguration(EventBusOptions.SectionName)

@@ -19,7 +19,7 @@ namespace Platform.Messaging;
 internal sealed partial class EventConsumer(BrokerConnection connection, EventPublisher publisher, Subscriptions subscriptions,
     ConsumerStatus status, IServiceScopeFactory scopes, IOptions<EventBusOptions> options, ILogger<EventConsumer> logger) : BackgroundService
 {
-    private static readonly TimeSpan MaxBackOff = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaxBackOff = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan ChannelCheckInterval = TimeSpan.FromSeconds(2);
     private const ushort ChannelClassId = 20; // AMQP class of channel.close (a connection-level close is class 10)
 
