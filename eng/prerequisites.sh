@@ -68,3 +68,13 @@ ensure_test_prerequisites() {
   [ -x /usr/bin/chromium ] || apt_install chromium
 #endif
 }
+
+# Benchmarks only: fails fast, with the install command, when a load tool is missing.
+ensure_bench_tools() {
+  local tool
+  for tool in "$@"; do
+    local package
+    case "$tool" in wrk) package=wrk ;; pgbench) package=postgresql-client ;; *) package=$tool ;; esac
+    command -v "$tool" >/dev/null || fail "$tool is missing: sudo apt-get install -y $package"
+  done
+}

@@ -7,6 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source eng/prerequisites.sh
 ensure_prerequisites
-command -v pgbench >/dev/null || { echo "pgbench is missing: sudo apt-get install -y postgresql-client" >&2; exit 1; }
+ensure_bench_tools pgbench
 dotnet build eng/bench/Bench -c Release -nologo -v quiet
 exec dotnet eng/bench/Bench/bin/Release/net10.0/Platform.Bench.dll orders "$@"

@@ -7,8 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source eng/prerequisites.sh
 ensure_prerequisites
-for tool in wrk pgbench; do
-  command -v "$tool" >/dev/null || { echo "$tool is missing: sudo apt-get install -y wrk postgresql-client" >&2; exit 1; }
-done
+ensure_bench_tools wrk pgbench
 dotnet build eng/bench/Bench -c Release -nologo -v quiet
 exec dotnet eng/bench/Bench/bin/Release/net10.0/Platform.Bench.dll services "$@"

@@ -46,11 +46,14 @@ internal static class GatewayBenchmark
                 Console.WriteLine($"  gateway GET /api/catalog/products, cached        {proxied}   = {proxied.RequestsPerSecond / direct.RequestsPerSecond:F2}× direct");
                 Console.WriteLine($"  catalog GET /products/1, cached, one instance    {directOne}");
                 Console.WriteLine($"  gateway GET /api/catalog/products/1, cached      {proxiedOne}   = {proxiedOne.RequestsPerSecond / directOne.RequestsPerSecond:F2}× direct");
+                Results.Add("gateway GET /api/catalog/products, cached", proxied.RequestsPerSecond, "req/s", "the same from one catalog instance", direct.RequestsPerSecond);
+                Results.Add("gateway GET /api/catalog/products/1, cached", proxiedOne.RequestsPerSecond, "req/s", "the same from one catalog instance", directOne.RequestsPerSecond);
                 Console.WriteLine();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"added latency (list): p50 {proxied.P50Ms - direct.P50Ms:+0.00;-0.00} ms, p99 {proxied.P99Ms - direct.P99Ms:+0.00;-0.00} ms"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"gateway CPU per proxied request: {proxiedCpu.GatewayUs:F0} µs"));
+                Results.Add("gateway CPU per proxied request (list)", proxiedCpu.GatewayUs, "µs", "catalog CPU per request, direct", directCpu.CatalogUs);
                 Console.WriteLine();
                 Console.WriteLine("CPU per request (list, µs)        direct   through the gateway");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  catalog instances              {directCpu.CatalogUs,7:F0}   {proxiedCpu.CatalogUs,7:F0}"));

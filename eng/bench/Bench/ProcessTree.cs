@@ -25,15 +25,20 @@ internal static class ProcessTree
     public static Memory CpuMillisecondsWithEndedChildren() => Sum(p => (p.CpuTicks + p.ChildrenCpuTicks) * 1000 / TicksPerSecond);
 
     /// <summary>CPU use over <paramref name="window"/>, in % of one core: the whole tree, and by process name (the busy ones first).</summary>
-    public static async Task<string> CpuUseAsync(TimeSpan window)
+    public static async Task<CpuUse> CpuUseAsync(TimeSpan window)
     {
         var before = CpuMilliseconds();
         await Task.Delay(window);
         var after = CpuMilliseconds();
         var percent = 100.0 / window.TotalMilliseconds;
-        return $"{(after.Total - before.Total) * percent:F1} % of one core = " + string.Join(", ",
+        return new CpuUse((after.Total - before.Total) * percent, string.Join(", ",
             after.ByProcess.Select(p => (p.Key, Percent: (p.Value - before.ByProcess.GetValueOrDefault(p.Key)) * percent))
-                .Where(p => p.Percent >= 0.1).OrderByDescending(p => p.Percent).Select(p => $"{p.Key} {p.Percent:F1}"));
+                .Where(p => p.Percent >= 0.1).OrderByDescending(p => p.Percent).Select(p => $"{p.Key} {p.Percent:F1}")));
+    }
+
+    public sealed record CpuUse(double PercentOfOneCore, string ByProcess)
+    {
+        public override string ToString() => $"{PercentOfOneCore:F1} % of one core = {ByProcess}";
     }
 
     /// <summary>CPU time used so far by the processes whose command line contains <paramref name="commandLinePart"/>.</summary>

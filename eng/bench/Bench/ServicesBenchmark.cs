@@ -68,6 +68,10 @@ internal static class ServicesBenchmark
             Console.WriteLine("run 2 (catalog cache off)");
             Console.WriteLine($"  catalog GET /alive (trivial)           {trivialAgain}");
             Console.WriteLine($"  catalog GET /products, uncached        {uncached}   = {uncached.RequestsPerSecond / trivialAgain.RequestsPerSecond:F2}× trivial");
+            Results.Add("catalog GET /products (20 items), cached", cached.RequestsPerSecond, "req/s", "catalog GET /alive", trivial.RequestsPerSecond, "≥ 0.5×");
+            Results.Add("catalog GET /products/1, cached", cachedOne.RequestsPerSecond, "req/s", "catalog GET /alive", trivial.RequestsPerSecond);
+            Results.Add("catalog GET /products, uncached", uncached.RequestsPerSecond, "req/s", "catalog GET /alive", trivialAgain.RequestsPerSecond);
+            Results.Add($"POST /orders, {Wrk.Connections} connections", placed.RequestsPerSecond, "req/s", "pgbench TPC-B", pgbenchTps);
             Console.WriteLine($"cached ÷ uncached (each against its run's trivial endpoint): " +
                               $"{cached.RequestsPerSecond / trivial.RequestsPerSecond / (uncached.RequestsPerSecond / trivialAgain.RequestsPerSecond):F2}");
             Console.WriteLine();

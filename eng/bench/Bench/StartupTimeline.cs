@@ -73,6 +73,17 @@ internal sealed class StartupTimeline
         }
     }
 
+    /// <summary>The resource instance that took longest from launch to ready among those whose id starts with one of <paramref name="prefixes"/>.</summary>
+    public (string Id, double Seconds)? LongestStart(params string[] prefixes)
+    {
+        lock (_entries)
+        {
+            return _entries.Where(e => e.Value is { Running: not null, Ready: not null } && prefixes.Any(p => e.Key.StartsWith(p, StringComparison.Ordinal)))
+                .Select(e => (e.Key, e.Value.Ready!.Value - e.Value.Running!.Value))
+                .OrderByDescending(e => e.Item2).Cast<(string, double)?>().FirstOrDefault();
+        }
+    }
+
     public void Print(string which)
     {
         Console.WriteLine($"start-up timeline of {which} (s from start; ready = healthy, or finished for a step):");

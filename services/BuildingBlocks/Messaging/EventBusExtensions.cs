@@ -53,6 +53,7 @@ public static class EventBusExtensions
         builder.Services.AddHostedService(services => new OutboxRelay(
             services.GetRequiredKeyedService<NpgsqlDataSource>(connectionName),
             services.GetRequiredService<EventPublisher>(),
+            services.GetRequiredService<Options.IOptions<EventBusOptions>>(),
             services.GetRequiredService<Logging.ILogger<OutboxRelay>>()));
         return builder;
     }

@@ -37,6 +37,12 @@ public sealed class EventBusOptions
     /// <summary>How often the clean-up runs.</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How often the outbox relay looks for pending events when no notification has woken it (one missed while it
+    /// reconnected to the database, or a database without the trigger).
+    /// </summary>
+    public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How long a publish waits for the broker's confirm before it counts as failed (and is retried).</summary>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

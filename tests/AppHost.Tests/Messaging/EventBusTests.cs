@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Platform.Messaging;
+using Platform.Messaging.Outbox;
 using RabbitMQ.Client;
 
 namespace Platform.AppHost.Tests.Messaging;
@@ -20,6 +21,28 @@ public sealed class EventBusTests(SharedAppFixture fixture)
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task The_relay_is_woken_by_the_database_when_events_are_added_not_by_polling()
+    {
+        // It would look for pending events only once an hour: what is relayed here, the notification brought.
+        await using var bus = await ProbeBus.StartAsync(fixture.App, ("EventBus:OutboxPollInterval", "01:00:00"));
+        await bus.WaitUntilAsync(db => db.Database.SqlQueryRaw<int>(
+            $"SELECT count(*)::int AS \"Value\" FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN {OutboxNotifications.Channel}'")
+            .SingleAsync(Cancellation), listeners => listeners == 1);
+
+        foreach (var note in new[] { "woken-1", "woken-2" })
+        {
+            await using (var scope = bus.Host.Services.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
+                db.AddEvent(new Probe(note));
+                await db.SaveChangesAsync(Cancellation);
+            }
+
+            await bus.WaitUntilAsync(db => db.Handled.CountAsync(h => h.Note == note, Cancellation), count => count == 1);
+        }
+    }
 
     [Fact]
     public async Task Outbox_events_are_relayed_and_each_is_handled_once_even_when_delivered_twice()
@@ -40,7 +63,7 @@ public sealed class EventBusTests(SharedAppFixture fixture)
         await ProbeBus.StaysAsync(() => bus.Attempts.ByNote.GetValueOrDefault(notes[0]) <= 1, TimeSpan.FromSeconds(3));
 
         Assert.Equal(notes.Order(), await bus.QueryAsync(db => db.Handled.Select(h => h.Note).Order().ToListAsync(Cancellation)));
-        Assert.Equal(0, await bus.QueryAsync(db => db.Set<Platform.Messaging.Outbox.OutboxMessage>().CountAsync(m => m.PublishedAt == null, Cancellation)));
+        Assert.Equal(0, await bus.QueryAsync(db => db.Set<OutboxMessage>().CountAsync(m => m.PublishedAt == null, Cancellation)));
         Assert.Equal(notes.Count, await bus.QueryAsync(db => db.Set<Platform.Messaging.Inbox.InboxMessage>().CountAsync(Cancellation)));
     }
 
@@ -60,7 +83,7 @@ public sealed class EventBusTests(SharedAppFixture fixture)
         Assert.Equal(2, await bus.QueryAsync(db => db.Set<Platform.Messaging.Inbox.InboxMessage>().CountAsync(Cancellation))); // not yet
 
         await bus.WaitUntilAsync(db => db.Set<Platform.Messaging.Inbox.InboxMessage>().CountAsync(Cancellation), count => count == 0);
-        await bus.WaitUntilAsync(db => db.Set<Platform.Messaging.Outbox.OutboxMessage>().CountAsync(Cancellation), count => count == 0);
+        await bus.WaitUntilAsync(db => db.Set<OutboxMessage>().CountAsync(Cancellation), count => count == 0);
         Assert.Equal(2, await bus.QueryAsync(db => db.Handled.CountAsync(Cancellation))); // the work itself stays
     }
 
@@ -202,7 +225,9 @@ public sealed class EventBusTests(SharedAppFixture fixture)
             var host = builder.Build();
             await using (var scope = host.Services.CreateAsyncScope())
             {
-                await scope.ServiceProvider.GetRequiredService<MessagingDb>().Database.EnsureCreatedAsync(Cancellation);
+                var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
+                await db.Database.EnsureCreatedAsync(Cancellation);
+                await db.Database.ExecuteSqlRawAsync(OutboxNotifications.CreateSql, Cancellation); // what the services' migrations add
             }
 
             await host.StartAsync(Cancellation);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Platform.Messaging.Outbox;
@@ -8,26 +9,33 @@ namespace Platform.Messaging.Outbox;
 /// Publishes pending outbox rows, oldest first, and marks each one published once the broker has confirmed it.
 /// A broker outage only delays events: the rows wait, and the relay retries with back-off. Several service
 /// instances may run a relay; a transaction-scoped advisory lock lets one batch through at a time, which
-/// keeps the publication order of the whole outbox (and so the order of events per aggregate).
+/// keeps the publication order of the whole outbox (and so the order of events per aggregate). The relay sleeps
+/// until the database notifies it of new rows (<see cref="OutboxNotifications"/>), and looks anyway every
+/// <see cref="EventBusOptions.OutboxPollInterval"/>.
 /// </summary>
-internal sealed partial class OutboxRelay(NpgsqlDataSource database, EventPublisher publisher, ILogger<OutboxRelay> logger) : BackgroundService
+internal sealed partial class OutboxRelay(NpgsqlDataSource database, EventPublisher publisher, IOptions<EventBusOptions> options,
+    ILogger<OutboxRelay> logger) : BackgroundService
 {
     private const int BatchSize = 100;
-    private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan FirstBackOff = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxBackOff = TimeSpan.FromSeconds(5);
+
+    // Latched: a notification that arrives while a batch is running makes the next wait return at once.
+    private readonly SemaphoreSlim _notified = new(0, 1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var backOff = IdlePoll;
+        var listening = ListenAsync(stoppingToken);
+        var backOff = FirstBackOff;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var relayed = await RelayBatchAsync(stoppingToken);
-                backOff = IdlePoll;
+                backOff = FirstBackOff;
                 if (relayed < BatchSize)
                 {
-                    await Task.Delay(IdlePoll, stoppingToken);
+                    await _notified.WaitAsync(options.Value.OutboxPollInterval, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -41,6 +49,59 @@ internal sealed partial class OutboxRelay(NpgsqlDataSource database, EventPublis
                 backOff = TimeSpan.FromTicks(Math.Min(backOff.Ticks * 2, MaxBackOff.Ticks));
             }
         }
+
+        await listening;
+    }
+
+    /// <summary>Holds a connection that listens on the outbox channel, and opens it again when it drops.</summary>
+    private async Task ListenAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await database.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, _) => Notify();
+                await using (var listen = new NpgsqlCommand($"LISTEN {OutboxNotifications.Channel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+
+                Notify(); // rows added while no one listened
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await connection.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                // The database is down or restarting: the relay polls meanwhile.
+                LogListenFailed(logger, e.Message);
+                await Task.Delay(MaxBackOff, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private void Notify()
+    {
+        try
+        {
+            _notified.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // already notified
+        }
+    }
+
+    public override void Dispose()
+    {
+        _notified.Dispose();
+        base.Dispose();
     }
 
     /// <summary>One batch in one transaction: lock, read pending rows, publish them in order, mark the confirmed ones.</summary>
@@ -93,4 +154,7 @@ internal sealed partial class OutboxRelay(NpgsqlDataSource database, EventPublis
 
     [LoggerMessage(LogLevel.Warning, "Outbox relay paused for {Seconds} s: {Reason}")]
     private static partial void LogRelayFailed(ILogger logger, double seconds, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Outbox relay cannot listen for new events, polling meanwhile: {Reason}")]
+    private static partial void LogListenFailed(ILogger logger, string reason);
 }
