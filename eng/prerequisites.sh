@@ -69,12 +69,12 @@ ensure_test_prerequisites() {
 #endif
 }
 
-# Benchmarks only: fails fast, with the install command, when a load tool is missing.
+# Benchmarks only: their load tools, installed like the rest (or a fast failure with the install command).
 ensure_bench_tools() {
   local tool
   for tool in "$@"; do
     local package
     case "$tool" in wrk) package=wrk ;; pgbench) package=postgresql-client ;; *) package=$tool ;; esac
-    command -v "$tool" >/dev/null || fail "$tool is missing: sudo apt-get install -y $package"
+    command -v "$tool" >/dev/null || apt_install "$package"
   done
 }

@@ -16,7 +16,7 @@ public static class ReplicatedDatabaseExtensions
     /// <list type="bullet">
     /// <item>a pooled <typeparamref name="TContext"/> on the primary, for commands;</item>
     /// <item><see cref="ReplicatedDatabase{TContext}"/>, for queries on the replicas with read-your-writes;</item>
-    /// <item>both Npgsql data sources with Aspire's health checks, traces and metrics.</item>
+    /// <item>both Npgsql data sources with Aspire's health checks, traces and metrics, and <see cref="ConnectionSettings"/>.</item>
     /// </list>
     /// </summary>
     public static IHostApplicationBuilder AddReplicatedDatabase<TContext>(this IHostApplicationBuilder builder, string connectionName,
@@ -24,9 +24,9 @@ public static class ReplicatedDatabaseExtensions
         where TContext : DbContext
     {
         var readOnlyName = $"{connectionName}-readonly";
-        builder.AddKeyedNpgsqlDataSource(connectionName);
+        builder.AddKeyedNpgsqlDataSource(connectionName, configureDataSourceBuilder: source => ConnectionSettings.Apply(source, builder, connectionName));
         // With every replica down the readonly string still reaches the primary, so its check is the primary's too.
-        builder.AddKeyedNpgsqlDataSource(readOnlyName);
+        builder.AddKeyedNpgsqlDataSource(readOnlyName, configureDataSourceBuilder: source => ConnectionSettings.Apply(source, builder, readOnlyName));
 
         builder.Services.AddDbContextPool<TContext>((services, options) =>
         {

@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Validation.AspNetCore;
+using Platform.Data;
 using Platform.Identity.Data;
 
 namespace Platform.Identity.Hosting;
@@ -12,7 +13,11 @@ public static class IdentityExtensions
     /// <summary>The identity database on the Postgres primary (accounts are written on every login).</summary>
     public static IHostApplicationBuilder AddIdentityDatabase(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDbContext<IdentityDb>("identitydb", configureDbContextOptions: options => options.UseOpenIddict());
+        builder.AddNpgsqlDbContext<IdentityDb>("identitydb",
+            settings => settings.ConnectionString = settings.ConnectionString is { } connectionString
+                ? ConnectionSettings.Apply(connectionString, builder, "identitydb")
+                : null,
+            options => options.UseOpenIddict());
         return builder;
     }
 

@@ -1,0 +1,40 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Platform.ServiceDefaults.Tests;
+
+/// <summary>An exception is a problem document; a database that is down or saturated is a 503 the client may retry.</summary>
+public sealed class ProblemDetailsTests
+{
+    [Theory]
+    [InlineData("/pool-exhausted", HttpStatusCode.ServiceUnavailable)]
+    [InlineData("/wrapped", HttpStatusCode.ServiceUnavailable)]    // EF's execution strategy gave up retrying
+    [InlineData("/unexpected-sql", HttpStatusCode.InternalServerError)]
+    [InlineData("/bug", HttpStatusCode.InternalServerError)]
+    public async Task Transient_database_failures_are_503_with_retry_after_and_others_500(string path, HttpStatusCode expected)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.AddServiceDefaults();
+        await using var app = builder.Build();
+        app.UseExceptionHandler();
+        // What Npgsql throws when every pooled connection stayed busy for the pool's Timeout.
+        app.MapGet("/pool-exhausted", string () => throw new NpgsqlException("The connection pool has been exhausted", new TimeoutException()));
+        app.MapGet("/wrapped", string () => throw new InvalidOperationException("retries exhausted", new NpgsqlException("", new TimeoutException())));
+        app.MapGet("/unexpected-sql", string () => throw new NpgsqlException("syntax error"));
+        app.MapGet("/bug", string () => throw new InvalidOperationException("bug"));
+        await app.StartAsync(TestContext.Current.CancellationToken);
+
+        using var client = app.GetTestClient();
+        using var response = await client.GetAsync(path, TestContext.Current.CancellationToken);
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(expected == HttpStatusCode.ServiceUnavailable ? "1" : null, response.Headers.RetryAfter?.ToString());
+    }
+}
