@@ -126,7 +126,7 @@ public static class ServiceResources
         var step = owner.Resource.Annotations.OfType<MigrationStepAnnotation>().SingleOrDefault()
             ?? throw new InvalidOperationException($"'{owner.Resource.Name}' has no migration step: give it the database with WithDatabase first.");
         return resource.WithReference(database.Primary).WithReference(database.ReadOnly).WaitForCompletion(step.Step)
-            .WithSettingsFrom("ReadReplicas");
+            .WithSettingsFrom("ReadReplicas").WithSettingsFrom("Database");
     }
 
     /// <summary>
@@ -137,7 +137,8 @@ public static class ServiceResources
     {
         service.WithMigrationStep(database);
         return service.WithReference(database.Primary).WithReference(database.ReadOnly)
-            .WithSettingsFrom("ReadReplicas"); // say --ReadReplicas:MaxLag=00:00:10
+            .WithSettingsFrom("ReadReplicas")  // say --ReadReplicas:MaxLag=00:00:10
+            .WithSettingsFrom("Database");     // say --Database:MaxPoolSize=20
     }
 
     /// <summary>

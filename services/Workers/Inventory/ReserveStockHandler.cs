@@ -7,9 +7,11 @@ using Platform.Messaging;
 namespace Platform.Inventory;
 
 /// <summary>
-/// Reserves every line of a new order or none: the products are locked (in id order, so concurrent orders
-/// cannot deadlock), checked, decremented, and the reservation recorded — one transaction with the inbox
-/// row and the outgoing <see cref="StockReserved"/> or <see cref="StockRejected"/>.
+/// Reserves every line of a new order or none — one transaction with the inbox row, the reservation and the outgoing
+/// <see cref="StockReserved"/> or <see cref="StockRejected"/>. Popular products are the contended rows, so they are
+/// locked last and briefly: the stock is checked and priced without locks, everything else is written, and then one
+/// statement locks the products (in id order, so concurrent orders cannot deadlock) and takes the stock only where
+/// enough is left, just before the commit.
 /// </summary>
 public sealed class ReserveStockHandler(CatalogDb db, TimeProvider time) : IIntegrationEventHandler<OrderPlaced>
 {
@@ -25,9 +27,8 @@ public sealed class ReserveStockHandler(CatalogDb db, TimeProvider time) : IInte
         var wanted = integrationEvent.Items.GroupBy(i => i.ProductId)
             .Select(g => (Id: g.Key, Quantity: g.Sum(i => i.Quantity))).OrderBy(w => w.Id).ToArray();
         var ids = wanted.Select(w => w.Id).ToArray();
-        // LINQ has no FOR UPDATE: the lock is the one statement written out (xmin is the row version EF checks on save).
-        var products = await db.Products
-            .FromSql($"SELECT *, xmin FROM products WHERE id = ANY({ids}) ORDER BY id FOR UPDATE")
+        var products = await db.Products.Where(p => ids.Contains(p.Id))
+            .Select(p => new { p.Id, p.Stock, p.Price })
             .ToDictionaryAsync(p => p.Id, cancellationToken);
         var problems = wanted
             .Select(item => products.TryGetValue(item.Id, out var product)
@@ -40,12 +41,6 @@ public sealed class ReserveStockHandler(CatalogDb db, TimeProvider time) : IInte
             return;
         }
 
-        // Saved with the inbox row, while the rows are still locked.
-        foreach (var (id, quantity) in wanted)
-        {
-            products[id].Stock -= quantity;
-        }
-
         db.StockReservations.Add(new StockReservation
         {
             OrderId = orderId,
@@ -53,8 +48,21 @@ public sealed class ReserveStockHandler(CatalogDb db, TimeProvider time) : IInte
             CreatedAt = time.GetUtcNow(),
             Lines = [.. wanted.Select(w => new StockReservationLine { OrderId = orderId, ProductId = w.Id, Quantity = w.Quantity })],
         });
-
         var priced = integrationEvent.Items.Select(i => new PricedLineItem(i.ProductId, i.Quantity, products[i.ProductId].Price)).ToList();
         db.AddEvent(new StockReserved(orderId, priced, priced.Sum(i => i.Quantity * i.UnitPrice)));
+        await db.SaveChangesAsync(cancellationToken);
+
+        var quantities = wanted.Select(w => w.Quantity).ToArray();
+        var taken = await db.Database.ExecuteSqlAsync($"""
+            WITH locked AS MATERIALIZED (SELECT id FROM products WHERE id = ANY({ids}) ORDER BY id FOR UPDATE)
+            UPDATE products p SET stock = p.stock - w.quantity
+            FROM unnest({ids}, {quantities}) AS w(id, quantity)
+            WHERE p.id = w.id AND p.stock >= w.quantity AND p.id IN (SELECT id FROM locked)
+            """, cancellationToken);
+        if (taken < wanted.Length)
+        {
+            // Another order took the stock since the check: roll back, and the message's retry decides again on what is left.
+            throw new DbUpdateConcurrencyException($"Stock of products {string.Join(", ", ids)} changed while order {orderId} was being reserved.");
+        }
     }
 }

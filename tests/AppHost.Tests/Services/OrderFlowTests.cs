@@ -32,6 +32,20 @@ public sealed class OrderFlowTests(SharedAppFixture fixture)
         Assert.Equal("cancelled", order.Status);
         Assert.Equal(1, await flow.StockAsync(productId));
     }
+
+    [Fact]
+    public async Task Orders_racing_for_the_last_units_confirm_as_many_as_the_stock_allows_and_never_oversell()
+    {
+        var flow = new OrderFlow(fixture);
+        var productId = await flow.CreateProductAsync(price: 1m, stock: 3);
+
+        var placed = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => flow.PlaceAsync(productId, quantity: 1)));
+        var orders = await Task.WhenAll(placed.Select(flow.SettleAsync));
+
+        Assert.Equal(3, orders.Count(o => o.Status == "confirmed"));
+        Assert.Equal(5, orders.Count(o => o.Status == "cancelled"));
+        Assert.Equal(0, await flow.StockAsync(productId));
+    }
 }
 
 [Collection(DeclinedPaymentsCollection.Name)]
