@@ -28,17 +28,21 @@ public static class BuiltProject
         }
 
         var projectPath = new TProject().ProjectPath;
-        var directory = Path.GetDirectoryName(projectPath)!;
-        // The AppHost's own output folder ends in <configuration>/<framework>; its project references are built the same way.
-        var output = Path.GetRelativePath(Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..")), AppContext.BaseDirectory);
-        var executable = Path.Combine(directory, "bin", output, Path.GetFileNameWithoutExtension(projectPath));
-        if (OperatingSystem.IsWindows())
-        {
-            executable += ".exe";
-        }
-
+        var executable = ExecutableOf(projectPath);
         return File.Exists(executable)
-            ? project.WithAnnotation(new ExecutableAnnotation { Command = executable, WorkingDirectory = directory }, ResourceAnnotationMutationBehavior.Replace)
+            ? project.WithAnnotation(new ExecutableAnnotation { Command = executable, WorkingDirectory = Path.GetDirectoryName(projectPath)! },
+                ResourceAnnotationMutationBehavior.Replace)
             : project;
+    }
+
+    /// <summary>
+    /// Where the build puts the executable of <paramref name="projectPath"/> (a project file): its <c>bin/</c> folder with
+    /// the running program's own <c>&lt;configuration&gt;/&lt;framework&gt;</c>, the way project references are built.
+    /// </summary>
+    public static string ExecutableOf(string projectPath)
+    {
+        var output = Path.GetRelativePath(Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..")), AppContext.BaseDirectory);
+        var executable = Path.Combine(Path.GetDirectoryName(projectPath)!, "bin", output, Path.GetFileNameWithoutExtension(projectPath));
+        return OperatingSystem.IsWindows() ? executable + ".exe" : executable;
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Platform.AppHost.Services;
 
 namespace Platform.AppHost.Tests;
 
@@ -69,12 +70,9 @@ public sealed class KilledAppHostTests
     /// <summary>The AppHost's own executable, as <c>eng/run.sh</c> would run it (dashboard included), on free ports.</summary>
     private static Process StartAppHost(string stateDirectory, string marker)
     {
-        // The AppHost's metadata names its folder; its executable is named after the project file.
-        var directory = Projects.Platform_AppHost.ProjectPath;
-        var name = Path.GetFileNameWithoutExtension(Directory.GetFiles(directory, "*.csproj").Single());
-        // The tests' output folder ends in <configuration>/<framework>, and so does the AppHost's they reference.
-        var output = Path.GetRelativePath(Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..")), AppContext.BaseDirectory);
-        var start = new ProcessStartInfo(Path.Combine(directory, "bin", output, name),
+        // The AppHost's metadata names its folder, not its project file.
+        var project = Directory.GetFiles(Projects.Platform_AppHost.ProjectPath, "*.csproj").Single();
+        var start = new ProcessStartInfo(BuiltProject.ExecutableOf(project),
             ["--Infrastructure:Mode=local", $"--Infrastructure:StateDirectory={stateDirectory}", "--DcpPublisher:RandomizePorts=true"])
         {
             RedirectStandardOutput = true,
