@@ -78,3 +78,12 @@ ensure_bench_tools() {
     command -v "$tool" >/dev/null || apt_install "$package"
   done
 }
+
+# Every benchmark script: the prerequisites, the load tools it names, and the benchmark program built
+# ($bench is its path).
+prepare_bench() {
+  ensure_prerequisites
+  ensure_bench_tools "$@"
+  dotnet build eng/bench/Bench -c Release -nologo -v quiet
+  bench=eng/bench/Bench/bin/Release/net10.0/Platform.Bench.dll
+}

@@ -18,7 +18,8 @@ public static class BuiltProject
         if (builder.ExecutionContext.IsRunMode)
         {
             // Aspire has every process export its metrics each second; from a dozen processes that kept the dashboard
-            // and the services busy at idle. Every 5 s still draws the dashboard's graphs.
+            // and the services busy at idle. Every 5 s still draws the dashboard's graphs. (The runtime settings for
+            // one shared machine: Orchestration.)
             project.WithEnvironment("OTEL_METRIC_EXPORT_INTERVAL", "5000");
         }
 

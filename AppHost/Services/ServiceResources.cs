@@ -17,15 +17,7 @@ public static class ServiceResources
 
     private static IResourceBuilder<ProjectResource> AsService(IResourceBuilder<ProjectResource> service)
     {
-        service.WithHttpHealthCheck("/health");
-        if (service.ApplicationBuilder.ExecutionContext.IsRunMode)
-        {
-            // On one machine every service shares a few cores: one GC heap each (workstation GC) keeps the whole platform's
-            // memory in bounds. Deployments keep the Web SDK's server GC.
-            service.WithEnvironment("DOTNET_gcServer", "0");
-        }
-
-        return service;
+        return service.WithHttpHealthCheck("/health");
     }
 
     /// <summary>

@@ -6,10 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source eng/prerequisites.sh
-ensure_prerequisites
-ensure_bench_tools wrk pgbench
-dotnet build eng/bench/Bench -c Release -nologo -v quiet
-bench=eng/bench/Bench/bin/Release/net10.0/Platform.Bench.dll
+prepare_bench wrk pgbench
 if [ "${1:-}" != "--readme" ]; then
   dotnet "$bench" all eng/bench/results.json
 fi

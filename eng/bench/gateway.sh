@@ -6,7 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source eng/prerequisites.sh
-ensure_prerequisites
-ensure_bench_tools wrk
-dotnet build eng/bench/Bench -c Release -nologo -v quiet
-exec dotnet eng/bench/Bench/bin/Release/net10.0/Platform.Bench.dll gateway "$@"
+prepare_bench wrk
+exec dotnet "$bench" gateway "$@"

@@ -5,6 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source eng/prerequisites.sh
-ensure_prerequisites
-dotnet build eng/bench/Bench -c Release -nologo -v quiet
-exec dotnet eng/bench/Bench/bin/Release/net10.0/Platform.Bench.dll infrastructure "$@"
+prepare_bench
+exec dotnet "$bench" infrastructure "$@"

@@ -6,7 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source eng/prerequisites.sh
-ensure_prerequisites
-ensure_bench_tools pgbench
-dotnet build eng/bench/Bench -c Release -nologo -v quiet
-exec dotnet eng/bench/Bench/bin/Release/net10.0/Platform.Bench.dll orders "$@"
+prepare_bench pgbench
+exec dotnet "$bench" orders "$@"

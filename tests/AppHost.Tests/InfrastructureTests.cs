@@ -23,6 +23,23 @@ public sealed class InfrastructureTests(SharedAppFixture fixture)
     }
 
     [Fact]
+    public async Task Services_run_with_the_runtime_settings_for_one_shared_machine()
+    {
+        // docs/start-up.md: one GC heap, no spinning thread pool threads, no profile-guided re-compilation.
+        string[] expected = ["DOTNET_gcServer=0", "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0", "DOTNET_TieredPGO=0"];
+        foreach (var name in new[] { "identity", "catalog", "orders", "gateway" })
+        {
+            var processes = await LocalProcesses.OfResourceAsync(fixture.App, name);
+            Assert.NotEmpty(processes);
+            foreach (var pid in processes)
+            {
+                var environment = File.ReadAllText($"/proc/{pid}/environ").Split('\0');
+                Assert.All(expected, setting => Assert.Contains(setting, environment));
+            }
+        }
+    }
+
+    [Fact]
     public async Task Every_piece_of_infrastructure_comes_up_healthy()
     {
         // The fixture waited for every resource with a health check; this states which ones those are.

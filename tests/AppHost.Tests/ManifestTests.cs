@@ -148,6 +148,18 @@ public sealed class ManifestTests(PublishedManifest manifest) : IClassFixture<Pu
     }
 
     [Fact]
+    public void Deployed_services_keep_the_runtimes_defaults()
+    {
+        // GC, thread pool spinning, PGO and the metrics interval are tuned for a dozen processes on one machine only.
+        var projects = manifest.Resources.Where(r => ((string)r.Value!["type"]!).StartsWith("project.", StringComparison.Ordinal)).ToArray();
+        var settings = projects.SelectMany(r => r.Value!["env"]?.AsObject() ?? []).Select(e => e.Key).ToArray();
+
+        Assert.NotEmpty(projects);
+        Assert.DoesNotContain(settings, name => name.StartsWith("DOTNET_", StringComparison.Ordinal)
+            || name == "OTEL_METRIC_EXPORT_INTERVAL");
+    }
+
+    [Fact]
     public void Every_password_setting_refers_to_a_parameter()
     {
         var settings = manifest.Resources

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Platform.Data;
 
-/// <summary>Samples the primary's log position a few times a second into <see cref="PrimaryPositionHistory"/>.</summary>
+/// <summary>Samples the primary's log position every <see cref="ReplicaReadOptions.SampleInterval"/> into <see cref="PrimaryPositionHistory"/>.</summary>
 internal sealed partial class PrimaryPositionSampler<TContext>(
     ReplicatedDatabase<TContext> database, IOptions<ReplicaReadOptions> options, TimeProvider time,
     ILogger<PrimaryPositionSampler<TContext>> logger) : BackgroundService where TContext : DbContext

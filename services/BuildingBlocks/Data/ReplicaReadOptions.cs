@@ -18,6 +18,9 @@ public sealed class ReplicaReadOptions
     /// </summary>
     public TimeSpan ReadYourWritesWait { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>How often the primary's log position is sampled, to measure replica lag in time.</summary>
-    public TimeSpan SampleInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// How often the primary's log position is sampled, to measure replica lag in time: a replica is judged against
+    /// the primary's position between <see cref="MaxLag"/> and <see cref="MaxLag"/> + this interval ago.
+    /// </summary>
+    public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

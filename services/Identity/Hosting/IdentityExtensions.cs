@@ -13,9 +13,10 @@ public static class IdentityExtensions
     /// <summary>The identity database on the Postgres primary (accounts are written on every login).</summary>
     public static IHostApplicationBuilder AddIdentityDatabase(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDbContext<IdentityDb>("identitydb",
+        const string database = "identitydb";
+        builder.AddNpgsqlDbContext<IdentityDb>(database,
             settings => settings.ConnectionString = settings.ConnectionString is { } connectionString
-                ? ConnectionSettings.Apply(connectionString, builder, "identitydb")
+                ? ConnectionSettings.Apply(connectionString, builder, database)
                 : null,
             options => options.UseOpenIddict());
         return builder;
