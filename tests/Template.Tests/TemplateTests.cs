@@ -11,7 +11,6 @@ public sealed partial class TemplateTests(TemplateFixture template)
 {
     public static TheoryData<string, string[]> Combinations => new()
     {
-        { "no-workers-no-replicas-local", ["--workers", "false", "--replicas", "0", "--infrastructure", "local"] },
         { "one-replica-containers", ["-r", "1", "-m", "containers"] },
     };
 
@@ -74,7 +73,9 @@ public sealed partial class TemplateTests(TemplateFixture template)
     [Fact]
     public async Task A_service_added_with_platform_service_has_the_shape_builds_and_passes_its_tests()
     {
-        var solution = await template.CreateAsync("service-added", "-w", "false", "--web", "false");
+        // Also the option combination no other test builds: the web app without workers, no replicas, local only.
+        var solution = await template.CreateAsync("service-added-no-workers-no-replicas-local", "--workers", "false", "--replicas", "0", "--infrastructure", "local");
+        AssertGenerated(solution, workers: false, web: true, replicas: 0, mode: "local");
 
         var added = (await template.NewServiceAsync(solution, "-n", "Shipping", "--solution", TemplateFixture.SolutionName))
             .Succeeded("dotnet new platform-service");
