@@ -6,14 +6,11 @@ public static class Orchestration
     /// <summary>
     /// Every .NET process on one machine (the services, the dashboard) shares a few cores with a dozen others, so in
     /// local runs each gets one GC heap (workstation GC), thread pool threads that sleep instead of spinning for work,
-    /// no profile-guided re-compilation of hot code, and re-compilation only of code called 1,000 times rather than 30
-    /// (docs/start-up.md, "A quieter idle platform"). Deployments keep the runtime's defaults.
+    /// and no profile-guided re-compilation of hot code (docs/start-up.md, "A quieter idle platform"). Deployments keep
+    /// the runtime's defaults.
     /// </summary>
     private static readonly (string Name, string Value)[] SharedMachineRuntime =
-    [
-        ("DOTNET_gcServer", "0"), ("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", "0"), ("DOTNET_TieredPGO", "0"),
-        ("DOTNET_TC_CallCountThreshold", "1000"),
-    ];
+        [("DOTNET_gcServer", "0"), ("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", "0"), ("DOTNET_TieredPGO", "0")];
 
     /// <summary>
     /// Resources are seen ready as soon as they are (<see cref="PromptHealthChecks"/>), and the orchestrator (DCP) runs
