@@ -26,6 +26,28 @@ internal static partial class Wrk
         return await RunAsync(url, duration, Connections, headers, script?.Invoke());
     }
 
+    /// <summary>
+    /// A ratio's two loads in alternating rounds (after one warm-up each), each figure the median of its rounds: on a
+    /// shared machine a single run of the trivial endpoint swings two- to four-fold between runs of the same build.
+    /// </summary>
+    public static async Task<(Result Baseline, Result Measured)> AlternatingAsync(
+        Uri baseline, Uri measured, TimeSpan duration, IReadOnlyList<string> measuredHeaders, int rounds = 3)
+    {
+        await RunAsync(baseline, WarmUp, Connections, []);
+        await RunAsync(measured, WarmUp, Connections, measuredHeaders);
+        var baselines = new List<Result>();
+        var measureds = new List<Result>();
+        for (var round = 0; round < rounds; round++)
+        {
+            baselines.Add(await RunAsync(baseline, duration, Connections, []));
+            measureds.Add(await RunAsync(measured, duration, Connections, measuredHeaders));
+        }
+
+        return (Median(baselines), Median(measureds));
+    }
+
+    private static Result Median(List<Result> results) => results.OrderBy(r => r.RequestsPerSecond).ElementAt(results.Count / 2);
+
     public static async Task<Result> RunAsync(Uri url, TimeSpan duration, int connections, IReadOnlyList<string> headers, string? script = null)
     {
         var arguments = new List<string> { "-t2", $"-c{connections}", $"-d{(int)duration.TotalSeconds}s", "--latency", "--timeout", "10s" };
