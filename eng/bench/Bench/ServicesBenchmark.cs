@@ -20,7 +20,7 @@ internal static class ServicesBenchmark
         try
         {
             Console.WriteLine($"Services in local mode on {Environment.ProcessorCount} cores; wrk: 2 threads, {Wrk.Connections} connections, " +
-                              $"{duration.TotalSeconds:F0} s per load after {Wrk.WarmUp.TotalSeconds:F0} s warm-up (/alive and /products: median of 3 alternating rounds); " +
+                              $"{duration.TotalSeconds:F0} s per load after {Wrk.WarmUp.TotalSeconds:F0} s warm-up (/alive and /products: median of {Wrk.AlternatingRounds} alternating rounds); " +
                               $"state folder {stateDirectory}");
             Console.WriteLine();
 

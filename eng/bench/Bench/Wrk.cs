@@ -26,18 +26,20 @@ internal static partial class Wrk
         return await RunAsync(url, duration, Connections, headers, script?.Invoke());
     }
 
+    public const int AlternatingRounds = 3;
+
     /// <summary>
     /// A ratio's two loads in alternating rounds (after one warm-up each), each figure the median of its rounds: on a
     /// shared machine a single run of the trivial endpoint swings two- to four-fold between runs of the same build.
     /// </summary>
     public static async Task<(Result Baseline, Result Measured)> AlternatingAsync(
-        Uri baseline, Uri measured, TimeSpan duration, IReadOnlyList<string> measuredHeaders, int rounds = 3)
+        Uri baseline, Uri measured, TimeSpan duration, IReadOnlyList<string> measuredHeaders)
     {
         await RunAsync(baseline, WarmUp, Connections, []);
         await RunAsync(measured, WarmUp, Connections, measuredHeaders);
         var baselines = new List<Result>();
         var measureds = new List<Result>();
-        for (var round = 0; round < rounds; round++)
+        for (var round = 0; round < AlternatingRounds; round++)
         {
             baselines.Add(await RunAsync(baseline, duration, Connections, []));
             measureds.Add(await RunAsync(measured, duration, Connections, measuredHeaders));
