@@ -41,13 +41,20 @@ public static class ProblemDetailsDefaults
     }
 
     /// <summary>
-    /// 503 for a transient database failure anywhere in the exception's chain (a server restarting, or every pooled
-    /// connection busy for the pool's whole timeout: Npgsql says so with <see cref="DbException.IsTransient"/>); else 500.
+    /// The status of a request the server refused to read (<see cref="BadHttpRequestException"/>: a body over the limit is
+    /// 413, a malformed form 400 — thrown where a page or form binding reads it); 503 for a transient database failure
+    /// anywhere in the exception's chain (a server restarting, or every pooled connection busy for the pool's whole
+    /// timeout: Npgsql says so with <see cref="DbException.IsTransient"/>); else 500.
     /// </summary>
     public static int StatusCodeOf(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
+            if (e is BadHttpRequestException bad)
+            {
+                return bad.StatusCode;
+            }
+
             if (e is DbException { IsTransient: true })
             {
                 return StatusCodes.Status503ServiceUnavailable;

@@ -75,6 +75,8 @@ public sealed class ApiValidationTests(ServiceHosts hosts) : IClassFixture<Servi
     [InlineData("""{"items":[{"productId":1,"quantity":1},{"productId":1,"quantity":2}]}""", "items")]
     [InlineData("""{"items":"many"}""", null)]
     [InlineData("""{}""", "items")]
+    [InlineData("""{"items":[null]}""", "items")]
+    [InlineData("""{"items":[{"productId":1,"quantity":1},null]}""", "items")]
     public async Task An_invalid_order_is_a_400_problem_naming_the_field(string body, string? field)
     {
         using var orders = Client("orders", "orders");
@@ -99,6 +101,20 @@ public sealed class ApiValidationTests(ServiceHosts hosts) : IClassFixture<Servi
         using var response = await orders.SendAsync(request, Cancellation);
 
         await AssertProblemAsync(response, "Idempotency-Key");
+    }
+
+    [Theory]
+    [InlineData(300, 20, "email")]
+    [InlineData(20, 80_000, "password")]
+    public async Task A_registration_beyond_the_account_limits_is_a_400_problem(int emailLength, int passwordLength, string field)
+    {
+        using var identity = Client("identity", scopes: null);
+        var email = new string('a', emailLength - "@platform.test".Length) + "@platform.test";
+        var password = "Aa1" + new string('x', passwordLength - 3);
+
+        using var response = await identity.PostAsJsonAsync("/users", new { email, password }, Cancellation);
+
+        await AssertProblemAsync(response, field);
     }
 
     [Theory]

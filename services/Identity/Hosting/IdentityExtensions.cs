@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using OpenIddict.Validation.AspNetCore;
 using Platform.Data;
 using Platform.Identity.Data;
+using Platform.Identity.Users;
 
 namespace Platform.Identity.Hosting;
 
@@ -26,6 +27,8 @@ public static class IdentityExtensions
     public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder)
     {
         builder.Services.AddIdentity<IdentityUser, IdentityRole>(AccountRules)
+            .AddUserValidator<AccountLimits>()
+            .AddPasswordValidator<AccountLimits>()
             .AddEntityFrameworkStores<IdentityDb>()
             .AddDefaultTokenProviders();
         builder.Services.ConfigureApplicationCookie(options =>
@@ -88,6 +91,8 @@ public static class IdentityExtensions
     {
         builder.AddIdentitySettings();
         builder.Services.AddIdentityCore<IdentityUser>(AccountRules)
+            .AddUserValidator<AccountLimits>()
+            .AddPasswordValidator<AccountLimits>()
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<IdentityDb>();
         builder.Services.AddOpenIddict().AddCore(core => core.UseEntityFrameworkCore().UseDbContext<IdentityDb>());

@@ -31,9 +31,9 @@ public static class UsersApi
         RegisterRequest request, UserManager<IdentityUser> users)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.Email) || !new EmailAddressAttribute().IsValid(request.Email))
+        if (string.IsNullOrWhiteSpace(request.Email) || request.Email.Length > AccountLimits.MaxEmailLength || !new EmailAddressAttribute().IsValid(request.Email))
         {
-            errors["email"] = ["A valid e-mail address is required."];
+            errors["email"] = [$"A valid e-mail address of at most {AccountLimits.MaxEmailLength} characters is required."];
         }
 
         if (string.IsNullOrEmpty(request.Password))

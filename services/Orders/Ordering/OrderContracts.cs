@@ -1,8 +1,9 @@
 using System.ComponentModel.DataAnnotations;
+using Platform.Data;
 
 namespace Platform.Orders.Ordering;
 
-public sealed record PlaceOrderRequest([Required, MinLength(1), MaxLength(50)] IReadOnlyList<OrderItemRequest> Items);
+public sealed record PlaceOrderRequest([Required, MinLength(1), MaxLength(50), NoNullItems] IReadOnlyList<OrderItemRequest> Items);
 
 public sealed record OrderItemRequest([Range(1, int.MaxValue)] int ProductId, [Range(1, 1000)] int Quantity);
 

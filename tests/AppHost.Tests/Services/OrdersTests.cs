@@ -133,6 +133,21 @@ public sealed class OrdersTests(SharedAppFixture fixture)
         Assert.Equal(0L, await CountAsync("SELECT count(*) FROM orders WHERE idempotency_key = $1", key));
     }
 
+    /// <summary>A test server reads any body; Kestrel enforces the APIs' limit (64 KiB), so this one is tested here.</summary>
+    [Fact]
+    public async Task A_body_larger_than_any_order_needs_is_a_413_problem_and_stores_nothing()
+    {
+        using var orders = await OrdersAsync();
+        var key = Guid.NewGuid().ToString();
+        var items = Enumerable.Repeat(new { productId = 1, quantity = 1 }, 4000).ToArray(); // ~110 KiB of JSON
+
+        using var response = await orders.SendJsonAsync(HttpMethod.Post, "/orders", new { items }, ("Idempotency-Key", key));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM orders WHERE idempotency_key = $1", key));
+    }
+
     [Fact]
     public async Task Orders_need_the_orders_scope()
     {
