@@ -75,6 +75,7 @@ public sealed class ApiValidationTests(ServiceHosts hosts) : IClassFixture<Servi
     [InlineData("""{"items":[{"productId":1,"quantity":1},{"productId":1,"quantity":2}]}""", "items")]
     [InlineData("""{"items":"many"}""", null)]
     [InlineData("""{}""", "items")]
+    [InlineData("""{"items":[{"productId":1,"quantity":600},{"productId":2,"quantity":401}]}""", "items")]
     [InlineData("""{"items":[null]}""", "items")]
     [InlineData("""{"items":[{"productId":1,"quantity":1},null]}""", "items")]
     public async Task An_invalid_order_is_a_400_problem_naming_the_field(string body, string? field)

@@ -3,9 +3,16 @@ using Platform.Data;
 
 namespace Platform.Orders.Ordering;
 
-public sealed record PlaceOrderRequest([Required, MinLength(1), MaxLength(50), NoNullItems] IReadOnlyList<OrderItemRequest> Items);
+public sealed record PlaceOrderRequest([Required, MinLength(1), MaxLength(50), NoNullItems] IReadOnlyList<OrderItemRequest> Items)
+{
+    /// <summary>
+    /// Items in all lines together. At the catalog's highest price (1,000,000) the total then fits the amount columns
+    /// (numeric(12,2)): a larger order would fail in the payment step, after it was accepted, instead of here with a 400.
+    /// </summary>
+    public const int MaxItems = 1000;
+}
 
-public sealed record OrderItemRequest([Range(1, int.MaxValue)] int ProductId, [Range(1, 1000)] int Quantity);
+public sealed record OrderItemRequest([Range(1, int.MaxValue)] int ProductId, [Range(1, PlaceOrderRequest.MaxItems)] int Quantity);
 
 /// <summary>The answer to <c>POST /orders</c>: accepted, being processed in the background.</summary>
 public sealed record OrderAccepted(Guid OrderId, string Status);

@@ -160,6 +160,10 @@ public static class OrdersApi
         {
             errors["items"] = ["List each product once, with its total quantity."];
         }
+        else if (request.Items.Sum(i => i.Quantity) > PlaceOrderRequest.MaxItems)
+        {
+            errors["items"] = [$"An order has at most {PlaceOrderRequest.MaxItems} items in all."];
+        }
 
         if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(c => c is < '!' or > '~')))
         {
