@@ -199,6 +199,11 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
                 throw new PoisonMessageException($"No handler for '{message.Type}' or no message id.");
             }
 
+            if (attempt is null)
+            {
+                throw new PoisonMessageException($"The {EventPublisher.AttemptHeader} header is not a positive number.");
+            }
+
             await using (var scope = scopes.CreateAsyncScope())
             {
                 if (!await subscription.HandleAsync(scope.ServiceProvider, message, stoppingToken))
@@ -214,7 +219,7 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
         catch (Exception e)
         {
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
-            await RetryOrDeadLetterAsync(channel, delivery, message, attempt, e, stoppingToken);
+            await RetryOrDeadLetterAsync(channel, delivery, message, attempt ?? options.Value.MaxAttempts, e, stoppingToken);
             return;
         }
 

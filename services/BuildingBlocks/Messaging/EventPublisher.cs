@@ -195,8 +195,24 @@ public sealed class EventPublisher(BrokerConnection connection, IOptions<EventBu
         return ValueTask.CompletedTask;
     }
 
-    internal static int Attempt(IReadOnlyBasicProperties properties) =>
-        properties.Headers?.TryGetValue(AttemptHeader, out var value) == true
-            ? Convert.ToInt32(value, CultureInfo.InvariantCulture)
-            : 1;
+    /// <summary>
+    /// Which delivery attempt this is: 1 without the header; <see langword="null"/> when the header is there but not a
+    /// positive number (another client's, or damaged), which the consumer dead-letters instead of failing on it.
+    /// </summary>
+    internal static int? Attempt(IReadOnlyBasicProperties properties)
+    {
+        if (properties.Headers?.TryGetValue(AttemptHeader, out var value) != true)
+        {
+            return 1;
+        }
+
+        var attempt = value switch
+        {
+            int number => number,
+            long number when number <= int.MaxValue => (int)number,
+            byte[] text when int.TryParse(Encoding.UTF8.GetString(text), NumberStyles.None, CultureInfo.InvariantCulture, out var number) => number,
+            _ => 0,
+        };
+        return attempt >= 1 ? attempt : null;
+    }
 }

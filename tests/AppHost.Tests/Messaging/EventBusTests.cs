@@ -141,6 +141,31 @@ public sealed class EventBusTests(SharedAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_message_with_a_malformed_attempt_header_is_dead_lettered_at_once_and_blocks_nothing()
+    {
+        await using var bus = await ProbeBus.StartAsync(fixture.App);
+        await bus.AddAndWaitUntilHandledAsync("before-the-damaged-one"); // the consumer's queue is bound: a direct publish reaches it
+        var note = $"damaged-{Guid.NewGuid():N}";
+        var damaged = EventMessage.From(new Probe(note));
+        var factory = new ConnectionFactory { Uri = new Uri(await fixture.App.ConnectionStringAsync("eventbus", Cancellation)) };
+        await using (var connection = await factory.CreateConnectionAsync(Cancellation))
+        await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), Cancellation))
+        {
+            // Another client's header: a string (it arrives as bytes), and not a number.
+            await channel.BasicPublishAsync(new EventBusOptions().Exchange, damaged.Type, mandatory: true,
+                new BasicProperties { MessageId = damaged.Id.ToString(), Type = damaged.Type, Headers = new Dictionary<string, object?> { [EventPublisher.AttemptHeader] = "once" } },
+                Encoding.UTF8.GetBytes(damaged.Payload), Cancellation);
+        }
+
+        await bus.AddAndWaitUntilHandledAsync("after-the-damaged-one");
+        var dead = await bus.WaitForDeadLetterAsync();
+
+        Assert.Equal(damaged.Id.ToString(), dead.BasicProperties.MessageId);
+        Assert.Contains(EventPublisher.AttemptHeader, Encoding.UTF8.GetString((byte[])dead.BasicProperties.Headers![EventPublisher.ErrorHeader]!), StringComparison.Ordinal);
+        Assert.False(bus.Attempts.ByNote.ContainsKey(note), "the handler must not run for it");
+    }
+
+    [Fact]
     public async Task An_event_nobody_subscribes_to_is_confirmed_and_kept_in_the_unrouted_queue()
     {
         await using var bus = await ProbeBus.StartAsync(fixture.App);
@@ -261,6 +286,18 @@ public sealed class EventBusTests(SharedAppFixture fixture)
                 Assert.True(stillTrue());
                 await Task.Delay(50, Cancellation);
             }
+        }
+
+        public async Task AddAndWaitUntilHandledAsync(string note)
+        {
+            await using (var scope = Host.Services.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
+                db.AddEvent(new Probe(note));
+                await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+            }
+
+            await WaitUntilAsync(db => db.Handled.CountAsync(h => h.Note == note, TestContext.Current.CancellationToken), count => count == 1);
         }
 
         public Task<BasicGetResult> WaitForDeadLetterAsync() => WaitForMessageAsync(EventTopology.DeadLetterQueue(_consumer), _ => true);
