@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Validation.AspNetCore;
@@ -58,6 +59,8 @@ public static class IdentityExtensions
 
         builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
         builder.Services.AddAuthorizationBuilder()
+            // As in the other APIs, an endpoint needs a token unless it says otherwise: one added later is not public by accident.
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme).RequireAuthenticatedUser().Build())
             .AddPolicy(Policies.Admin, policy => policy
                 .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
                 .RequireRole("admin"));
@@ -68,7 +71,8 @@ public static class IdentityExtensions
     public static IHostApplicationBuilder AddIdentityApi(this IHostApplicationBuilder builder)
     {
         builder.AddApiDocumentation();
-        builder.Services.AddRazorPages();
+        // The pages a signed-out user needs; any other page requires a sign-in (the fallback policy).
+        builder.Services.AddRazorPages(options => options.Conventions.AllowAnonymousToPage("/Index").AllowAnonymousToFolder("/Account"));
         var permits = builder.Configuration.GetSection(IdentitySettings.Section).Get<IdentitySettings>()?.LoginAttemptsPerMinute ?? 30;
         builder.Services.AddRateLimiter(options =>
         {
