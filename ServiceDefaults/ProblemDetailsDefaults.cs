@@ -29,6 +29,11 @@ public static class ProblemDetailsDefaults
                 }
             }
 
+            if (context.Exception is BadHttpRequestException bad && context.ProblemDetails.Detail is null)
+            {
+                context.ProblemDetails.Detail = bad.Message; // says what was wrong with the request, nothing about the server
+            }
+
             if (context.ProblemDetails.Status == StatusCodes.Status503ServiceUnavailable)
             {
                 context.HttpContext.Response.Headers.RetryAfter = "1";

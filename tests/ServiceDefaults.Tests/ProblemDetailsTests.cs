@@ -1,4 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Hosting;
@@ -36,5 +39,29 @@ public sealed class ProblemDetailsTests
         Assert.Equal(expected, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(expected == HttpStatusCode.ServiceUnavailable ? "1" : null, response.Headers.RetryAfter?.ToString());
+    }
+
+    [Fact]
+    public async Task A_request_the_server_refuses_is_its_own_4xx_and_says_why_a_bug_says_nothing()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.AddServiceDefaults();
+        await using var app = builder.Build();
+        app.UseExceptionHandler();
+        app.MapGet("/refused", string () => throw new BadHttpRequestException("The Consistency-Token header is too far ahead.", 400));
+        app.MapGet("/bug", string () => throw new InvalidOperationException("connection string with a password"));
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        using var client = app.GetTestClient();
+
+        using var refused = await client.GetAsync("/refused", TestContext.Current.CancellationToken);
+        using var bug = await client.GetAsync("/bug", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var problem = (await refused.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!;
+        Assert.Equal("The Consistency-Token header is too far ahead.", (string?)problem["detail"]);
+        Assert.Equal(HttpStatusCode.InternalServerError, bug.StatusCode);
+        Assert.DoesNotContain("password", await bug.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 }

@@ -8,7 +8,7 @@ namespace Platform.Services.Tests;
 
 /// <summary>
 /// Stands in for JWT validation in memory: <c>Authorization: Test catalog catalog.admin</c> signs the request in as a
-/// user with those scopes. Real tokens are tested on the running platform (tests/AppHost.Tests/Identity).
+/// customer with those scopes. Real tokens are tested on the running platform (tests/AppHost.Tests/Identity).
 /// </summary>
 internal sealed class TestAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
@@ -23,7 +23,7 @@ internal sealed class TestAuthentication(IOptionsMonitor<AuthenticationSchemeOpt
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var identity = new ClaimsIdentity([new Claim("sub", "test-user"), new Claim("scope", header[(SchemeName.Length + 1)..])], SchemeName, "sub", "role");
+        var identity = new ClaimsIdentity([new Claim("sub", "test-user"), new Claim("role", "customer"), new Claim("scope", header[(SchemeName.Length + 1)..])], SchemeName, "sub", "role");
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 }

@@ -39,7 +39,7 @@ internal static class OrderFlowBenchmark
                     BaseAddress = app.GetEndpoint("orders", "http"),
                     Timeout = TimeSpan.FromSeconds(30),
                 };
-                http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await MachineToken.GetAsync(app));
+                http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await CustomerToken.GetAsync(app));
                 // First, while the services hold few connections: after any order load their pools (up to 100 connections
                 // per instance, idle ones closed only after 5 min) can hold every connection the primary allows.
                 var pgbenchTps = await PgBench.TransactionsPerSecondAsync(await app.GetConnectionStringAsync("postgres") ?? "", duration, PgBenchClients);

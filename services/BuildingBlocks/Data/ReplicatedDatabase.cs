@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,7 @@ namespace Platform.Data;
 /// </remarks>
 public sealed class ReplicatedDatabase<TContext> where TContext : DbContext
 {
+    private static readonly TimeSpan MaxPause = TimeSpan.FromMilliseconds(16);
     private readonly IServiceProvider _services;
     private readonly ReplicaReadOptions _options;
     private readonly TimeProvider _time;
@@ -29,6 +31,7 @@ public sealed class ReplicatedDatabase<TContext> where TContext : DbContext
     private readonly ResiliencePipeline _primaryRetry;
     private readonly ResiliencePipeline _replicasRetry;
     private long _latestWrite;
+    private long _primaryReached;
 
     internal ReplicatedDatabase(NpgsqlDataSource primary, NpgsqlDataSource replicas, IServiceProvider services,
         IOptions<ReplicaReadOptions> options, TimeProvider time)
@@ -66,7 +69,9 @@ public sealed class ReplicatedDatabase<TContext> where TContext : DbContext
         return await _primaryRetry.ExecuteAsync(async ct =>
         {
             await using var command = Primary.CreateCommand("SELECT pg_current_wal_lsn()");
-            return new ConsistencyToken((NpgsqlLogSequenceNumber)(await command.ExecuteScalarAsync(ct))!);
+            var position = new ConsistencyToken((NpgsqlLogSequenceNumber)(await command.ExecuteScalarAsync(ct))!);
+            RaiseTo(ref _primaryReached, position);
+            return position;
         }, cancellationToken);
     }
 
@@ -77,14 +82,17 @@ public sealed class ReplicatedDatabase<TContext> where TContext : DbContext
     public async Task<ConsistencyToken> WrittenAsync(CancellationToken cancellationToken)
     {
         var position = await PrimaryPositionAsync(cancellationToken);
+        RaiseTo(ref _latestWrite, position);
+        return position;
+    }
+
+    private static void RaiseTo(ref long field, ConsistencyToken position)
+    {
         var value = (long)(ulong)position.Position;
         long seen;
-        while ((seen = Interlocked.Read(ref _latestWrite)) < value
-               && Interlocked.CompareExchange(ref _latestWrite, value, seen) != seen)
+        while ((seen = Interlocked.Read(ref field)) < value && Interlocked.CompareExchange(ref field, value, seen) != seen)
         {
         }
-
-        return position;
     }
 
     /// <summary>
@@ -92,9 +100,19 @@ public sealed class ReplicatedDatabase<TContext> where TContext : DbContext
     /// least <paramref name="after"/> (waiting up to <see cref="ReplicaReadOptions.ReadYourWritesWait"/>
     /// for it) and lags by no more than <see cref="ReplicaReadOptions.MaxLag"/>; otherwise on the primary.
     /// </summary>
+    /// <exception cref="BadHttpRequestException">
+    /// 400: <paramref name="after"/> is beyond the primary's own position, so no server could ever serve it (a
+    /// forged token, or one from another database); it would otherwise cost a wait and a read on the primary.
+    /// </exception>
     public async Task<ReadSession<TContext>> ReadAsync(ConsistencyToken? after, CancellationToken cancellationToken)
     {
         var token = after ?? ConsistencyToken.None;
+        if ((ulong)token.Position > (ulong)Interlocked.Read(ref _primaryReached) && token > await PrimaryPositionAsync(cancellationToken))
+        {
+            throw new BadHttpRequestException(
+                $"The {ConsistencyToken.HeaderName} header names a log position this database has not reached.", StatusCodes.Status400BadRequest);
+        }
+
         var required = ConsistencyToken.Max(token, History.PositionAtLeast(_options.MaxLag));
         var (connection, onReplica, position) = await _replicasRetry.ExecuteAsync(ct => OpenAsync(Replicas, ct), cancellationToken);
         try
@@ -108,9 +126,11 @@ public sealed class ReplicatedDatabase<TContext> where TContext : DbContext
             if (position < required && required == token)
             {
                 var deadline = _time.GetTimestamp() + (long)(_options.ReadYourWritesWait.TotalSeconds * _time.TimestampFrequency);
+                var pause = TimeSpan.FromMilliseconds(1);
                 while (position < required && _time.GetTimestamp() < deadline)
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(2), _time, cancellationToken);
+                    await Task.Delay(pause, _time, cancellationToken);
+                    pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, MaxPause.Ticks)); // back off: a lagging replica is not asked 100 times
                     (_, position) = await ReplayedAsync(connection, cancellationToken);
                 }
             }

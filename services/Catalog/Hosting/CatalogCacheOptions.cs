@@ -14,4 +14,13 @@ public sealed class CatalogCacheOptions
     /// this runs out, so it bounds how stale another instance can be after a write.
     /// </summary>
     public TimeSpan LocalExpiration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How many pages of the unfiltered list (each sort and page size) are cached. A search, or a page further
+    /// down, is read from a replica every time: what clients can make the cache hold stays bounded.
+    /// </summary>
+    public int CachedPages { get; set; } = 5;
+
+    /// <summary>The most each instance's memory (L1) holds, in bytes of cached payload; the least recently used goes first.</summary>
+    public long LocalSizeLimit { get; set; } = 32 * 1024 * 1024;
 }

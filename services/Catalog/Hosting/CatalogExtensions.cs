@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Options;
 using Platform.Catalog.Data;
 using Platform.Catalog.Products;
 using Platform.Contracts;
@@ -28,8 +30,11 @@ public static class CatalogExtensions
         builder.Services.AddOptions<RedisCacheOptions>().Configure<IServiceProvider>((options, services) =>
             options.ConnectionMultiplexerFactory = () => Task.FromResult(services.GetRequiredService<IConnectionMultiplexer>()));
         builder.Services.AddStackExchangeRedisCache(_ => { });
-        builder.Services.AddHybridCache();
         builder.Services.AddOptions<CatalogCacheOptions>().BindConfiguration("Catalog:Cache");
+        // HybridCache's L1 is the IMemoryCache; it gives each entry its size, so the limit bounds the bytes held.
+        builder.Services.AddMemoryCache();
+        builder.Services.AddOptions<MemoryCacheOptions>().Configure<IOptions<CatalogCacheOptions>>((memory, cache) => memory.SizeLimit = cache.Value.LocalSizeLimit);
+        builder.Services.AddHybridCache();
         builder.Services.AddSingleton<ProductReads>();
         builder.Services.AddSingleton<CacheInvalidations>();
         builder.Services.AddHostedService(services => services.GetRequiredService<CacheInvalidations>());

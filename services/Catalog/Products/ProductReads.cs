@@ -39,10 +39,15 @@ public sealed partial class ProductReads(HybridCache cache, ReplicatedDatabase<C
 
     public static string ProductTag(int id) => $"product:{id}";
 
-    public Task<CachedPage> PageAsync(ProductQuery query, ConsistencyToken? after, CancellationToken cancellationToken)
+    /// <summary>A page of products: from the cache when it is one of the first pages of the unfiltered list (see <see cref="CatalogCacheOptions.CachedPages"/>).</summary>
+    public async Task<CachedPage> PageAsync(ProductQuery query, ConsistencyToken? after, CancellationToken cancellationToken)
     {
-        var search = query.Search?.Trim().ToLowerInvariant() ?? "";
-        return ReadThroughAsync($"products:list:{query.Sort ?? "name"}:{query.Page}:{query.PageSize}:{search}", ListsTag,
+        if (!string.IsNullOrWhiteSpace(query.Search) || query.Page > options.Value.CachedPages)
+        {
+            return await LoadPageAsync(query, after, cancellationToken);
+        }
+
+        return await ReadThroughAsync($"products:list:{query.Sort ?? "name"}:{query.Page}:{query.PageSize}", ListsTag,
             (position, ct) => LoadPageAsync(query, position, ct), after, cancellationToken);
     }
 

@@ -120,9 +120,26 @@ public static class ConnectEndpoints
         return Results.Ok(claims);
     }
 
-    private static async Task<IResult> LogoutAsync(SignInManager<IdentityUser> signIn)
+    /// <summary>
+    /// Ends the session at once only when the client proves it is the user's own (an <c>id_token_hint</c> that
+    /// OpenIddict validated and that names the signed-in user). Any other request (a bare GET from another
+    /// site, say) sends the user to a page that asks first, so a link cannot sign anyone out.
+    /// </summary>
+    private static async Task<IResult> LogoutAsync(HttpContext http, SignInManager<IdentityUser> signIn)
     {
-        await signIn.SignOutAsync();
+        var login = await http.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+        if (login.Succeeded)
+        {
+            var hint = (await http.AuthenticateAsync(Server)).Principal?.GetClaim(Claims.Subject);
+            if (hint is null || hint != signIn.UserManager.GetUserId(login.Principal))
+            {
+                var parameters = http.Request.HasFormContentType ? http.Request.Form.AsEnumerable() : http.Request.Query;
+                return Results.Redirect($"{http.Request.PathBase}/account/logout{QueryString.Create(parameters)}");
+            }
+
+            await signIn.SignOutAsync();
+        }
+
         return Results.SignOut(new AuthenticationProperties { RedirectUri = "/" }, [Server]);
     }
 

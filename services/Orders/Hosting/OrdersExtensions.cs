@@ -27,7 +27,9 @@ public static class OrdersExtensions
     {
         builder.AddApiDocumentation();
         builder.AddJwtAuthentication("orders");
-        builder.Services.AddAuthorizationBuilder().AddScopePolicy(OrdersApi.Scope);
+        builder.Services.AddAuthorizationBuilder()
+            .AddScopePolicy(OrdersApi.Scope)
+            .AddPolicy(OrdersApi.CustomerPolicy, policy => policy.RequireRole("customer"));
         builder.Services.AddValidation();
         return builder;
     }

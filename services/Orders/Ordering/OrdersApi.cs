@@ -22,13 +22,16 @@ namespace Platform.Orders.Ordering;
 public static class OrdersApi
 {
     public const string Scope = "orders";
+
+    /// <summary>The policy for placing orders: a customer's token, not a machine's (whose subject is a client, not a buyer).</summary>
+    public const string CustomerPolicy = "customer";
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     private const int MaxIdempotencyKeyLength = 100;
 
     public static IEndpointRouteBuilder MapOrders(this IEndpointRouteBuilder app)
     {
         var orders = app.MapGroup("/orders").WithTags("Orders").RequireAuthorization(ScopePolicy(Scope));
-        orders.MapPost("/", PlaceAsync);
+        orders.MapPost("/", PlaceAsync).RequireAuthorization(CustomerPolicy);
         orders.MapGet("/{id:guid}", GetAsync);
         orders.MapGet("/", ListAsync);
         return app;

@@ -86,7 +86,7 @@ public sealed class GatewayTests(SharedAppFixture fixture)
             $"&scope=catalog&code_challenge={challenge}&code_challenge_method=S256&state=s1", Cancellation);
         Assert.Equal(HttpStatusCode.Redirect, toLogin.StatusCode);
         Assert.Equal(Gateway.Authority, new Uri(Gateway, toLogin.Headers.Location!).Authority);
-        using var login = await identity.SubmitLoginAsync(browser, toLogin.Headers.Location!, IdentityClient.Customer,
+        using var login = await IdentityClient.SubmitLoginAsync(browser, toLogin.Headers.Location!, IdentityClient.Customer,
             await identity.SecretAsync("identity-demo-password", Cancellation), Cancellation);
         Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
         using var toClient = await browser.GetAsync(login.Headers.Location!, Cancellation);

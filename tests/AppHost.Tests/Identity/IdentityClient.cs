@@ -1,21 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Platform.AppHost.Tests.Identity;
 
-public sealed record TokenResponse(
-    [property: JsonPropertyName("access_token")] string AccessToken,
-    [property: JsonPropertyName("refresh_token")] string? RefreshToken,
-    [property: JsonPropertyName("id_token")] string? IdToken,
-    [property: JsonPropertyName("expires_in")] int ExpiresIn);
-
 /// <summary>Drives the running identity service the way a browser and a client application would.</summary>
-internal sealed partial class IdentityClient(DistributedApplication app)
+internal sealed class IdentityClient(DistributedApplication app)
 {
     public const string WebRedirectUri = "http://localhost:5200/signin-oidc";
     public const string Admin = "admin@platform.test";
@@ -50,37 +42,24 @@ internal sealed partial class IdentityClient(DistributedApplication app)
     public async Task<TokenResponse> LogInAsync(string email, string password, string scope, CancellationToken ct)
     {
         using var browser = Browser();
-        var verifier = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
-        var challenge = Base64UrlEncoder.Encode(SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(verifier)));
-        var state = Guid.NewGuid().ToString("N");
-        var authorize = $"/connect/authorize?response_type=code&client_id=web&redirect_uri={Uri.EscapeDataString(WebRedirectUri)}" +
-                        $"&scope={Uri.EscapeDataString(scope)}&code_challenge={challenge}&code_challenge_method=S256&state={state}";
+        return await LogInAsync(browser, email, password, scope, ct);
+    }
 
-        // Not logged in yet: the provider sends the browser to its login page.
-        using var toLogin = await browser.GetAsync(new Uri(authorize, UriKind.Relative), ct);
-        Assert.Equal(HttpStatusCode.Redirect, toLogin.StatusCode);
-        using var login = await SubmitLoginAsync(browser, toLogin.Headers.Location!, email, password, ct);
-        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+    /// <summary>The same in <paramref name="browser"/>, which keeps the identity service's session cookie afterwards.</summary>
+    public async Task<TokenResponse> LogInAsync(HttpClient browser, string email, string password, string scope, CancellationToken ct) =>
+        await CodeFlowSignIn.SignInAsync(browser, await SecretAsync("identity-web-secret", ct), new Uri(WebRedirectUri), email, password, scope, ct);
 
-        // Logged in: back to the authorize request, which now redirects to the client with a code.
-        using var toClient = await browser.GetAsync(login.Headers.Location!, ct);
-        Assert.Equal(HttpStatusCode.Redirect, toClient.StatusCode);
-        var callback = toClient.Headers.Location!;
-        Assert.StartsWith(WebRedirectUri, callback.ToString(), StringComparison.Ordinal);
-        var query = System.Web.HttpUtility.ParseQueryString(callback.Query);
-        Assert.Equal(state, query["state"]);
-
-        using var exchange = await browser.PostAsync(new Uri("/connect/token", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "authorization_code",
-            ["code"] = query["code"]!,
-            ["redirect_uri"] = WebRedirectUri,
-            ["client_id"] = "web",
-            ["client_secret"] = await SecretAsync("identity-web-secret", ct),
-            ["code_verifier"] = verifier,
-        }), ct);
-        exchange.EnsureSuccessStatusCode();
-        return (await exchange.Content.ReadFromJsonAsync<TokenResponse>(ct))!;
+    /// <summary>Whether <paramref name="browser"/> has a session: an authorize request with prompt=none answers with a code only then.</summary>
+    public static async Task<bool> IsSignedInAsync(HttpClient browser, CancellationToken ct)
+    {
+        var challenge = Base64UrlEncoder.Encode(SHA256.HashData(RandomNumberGenerator.GetBytes(32)));
+        using var response = await browser.GetAsync(new Uri(
+            $"/connect/authorize?response_type=code&client_id=web&redirect_uri={Uri.EscapeDataString(WebRedirectUri)}" +
+            $"&scope=openid&code_challenge={challenge}&code_challenge_method=S256&prompt=none", UriKind.Relative), ct);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var query = System.Web.HttpUtility.ParseQueryString(response.Headers.Location!.Query);
+        Assert.True(query["code"] is not null || query["error"] == "login_required", response.Headers.Location.ToString());
+        return query["code"] is not null;
     }
 
     public async Task<HttpResponseMessage> RefreshAsync(string refreshToken, CancellationToken ct)
@@ -96,18 +75,11 @@ internal sealed partial class IdentityClient(DistributedApplication app)
     }
 
     /// <summary>Loads the login form (for its anti-forgery token) and posts it.</summary>
-    public async Task<HttpResponseMessage> SubmitLoginAsync(HttpClient browser, Uri loginPage, string email, string password, CancellationToken ct)
-    {
-        var form = await browser.GetStringAsync(loginPage, ct);
-        var returnUrl = System.Web.HttpUtility.ParseQueryString(new Uri(BaseAddress, loginPage).Query)["ReturnUrl"] ?? "/";
-        return await browser.PostAsync(new Uri("/account/login", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["Email"] = email,
-            ["Password"] = password,
-            ["ReturnUrl"] = returnUrl,
-            ["__RequestVerificationToken"] = AntiforgeryField().Match(form).Groups[1].Value,
-        }), ct);
-    }
+    public static Task<HttpResponseMessage> SubmitLoginAsync(HttpClient browser, Uri loginPage, string email, string password, CancellationToken ct) =>
+        CodeFlowSignIn.SubmitLoginAsync(browser, loginPage, email, password, ct);
+
+    /// <summary>The anti-forgery token of a page's form.</summary>
+    public static string AntiforgeryToken(string page) => CodeFlowSignIn.AntiforgeryToken(page);
 
     public HttpClient Browser() => new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() })
     {
@@ -138,7 +110,4 @@ internal sealed partial class IdentityClient(DistributedApplication app)
 
         return await http.SendAsync(request, ct);
     }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryField();
 }

@@ -83,6 +83,47 @@ public sealed class IdentityTests(SharedAppFixture fixture)
     }
 
     [Fact]
+    public async Task Only_the_users_own_client_signs_them_out_at_once_any_other_request_asks_them_first()
+    {
+        var password = await Identity.SecretAsync("identity-demo-password", Cancellation);
+        var someoneElses = await Identity.LogInAsync(IdentityClient.Admin, password, "openid", Cancellation);
+        using var browser = Identity.Browser();
+        var own = await Identity.LogInAsync(browser, IdentityClient.Customer, password, "openid", Cancellation);
+
+        // A link on another site (no hint, or a hint for another user) leads to a question, not a sign-out.
+        foreach (var query in new[] { "", $"?id_token_hint={someoneElses.IdToken}" })
+        {
+            using var asked = await browser.GetAsync(new Uri("/connect/logout" + query, UriKind.Relative), Cancellation);
+            Assert.Equal(HttpStatusCode.Redirect, asked.StatusCode);
+            Assert.StartsWith("/account/logout", asked.Headers.Location!.OriginalString, StringComparison.Ordinal);
+            Assert.True(await IdentityClient.IsSignedInAsync(browser, Cancellation));
+        }
+
+        // The user confirms on the page (a form with an anti-forgery token): signed out.
+        var page = await browser.GetStringAsync(new Uri("/account/logout", UriKind.Relative), Cancellation);
+        using var forged = await browser.PostAsync(new Uri("/account/logout", UriKind.Relative), new FormUrlEncodedContent([]), Cancellation);
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.True(await IdentityClient.IsSignedInAsync(browser, Cancellation));
+        using var confirmed = await browser.PostAsync(new Uri("/account/logout", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = IdentityClient.AntiforgeryToken(page),
+        }), Cancellation);
+        Assert.Equal(HttpStatusCode.Redirect, confirmed.StatusCode);
+        using var finished = await browser.GetAsync(confirmed.Headers.Location!, Cancellation);
+        Assert.Equal(HttpStatusCode.Redirect, finished.StatusCode);
+        Assert.False(await IdentityClient.IsSignedInAsync(browser, Cancellation));
+
+        // The user's own client, with their identity token: signed out at once, back to the client.
+        own = await Identity.LogInAsync(browser, IdentityClient.Customer, password, "openid", Cancellation);
+        const string AfterLogout = "http://localhost:5200/signout-callback-oidc";
+        using var direct = await browser.GetAsync(new Uri(
+            $"/connect/logout?id_token_hint={own.IdToken}&post_logout_redirect_uri={Uri.EscapeDataString(AfterLogout)}&state=s1", UriKind.Relative), Cancellation);
+        Assert.Equal(HttpStatusCode.Redirect, direct.StatusCode);
+        Assert.StartsWith(AfterLogout + "?state=s1", direct.Headers.Location!.ToString(), StringComparison.Ordinal);
+        Assert.False(await IdentityClient.IsSignedInAsync(browser, Cancellation));
+    }
+
+    [Fact]
     public async Task A_user_reads_their_own_account()
     {
         var password = await Identity.SecretAsync("identity-demo-password", Cancellation);
@@ -154,11 +195,11 @@ public sealed class IdentityTests(SharedAppFixture fixture)
 
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            using var wrong = await Identity.SubmitLoginAsync(browser, loginPage, email, "Wrong-password-1", Cancellation);
+            using var wrong = await IdentityClient.SubmitLoginAsync(browser, loginPage, email, "Wrong-password-1", Cancellation);
             Assert.NotEqual(HttpStatusCode.Redirect, wrong.StatusCode);
         }
 
-        using var right = await Identity.SubmitLoginAsync(browser, loginPage, email, StrongPassword, Cancellation);
+        using var right = await IdentityClient.SubmitLoginAsync(browser, loginPage, email, StrongPassword, Cancellation);
 
         Assert.Equal(HttpStatusCode.Locked, right.StatusCode);
         Assert.Contains("locked", await right.Content.ReadAsStringAsync(Cancellation), StringComparison.Ordinal);

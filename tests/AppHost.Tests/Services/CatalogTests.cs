@@ -77,24 +77,45 @@ public sealed class CatalogTests(SharedAppFixture fixture)
         using var admin = await AdminAsync();
         using var customer = await CustomerAsync();
         var name = $"Cached kite {Guid.NewGuid():N}";
-        using var created = await admin.SendJsonAsync(HttpMethod.Post, "/products", new { name, price = 5m, stock = 1 });
+        using var created = await admin.SendJsonAsync(HttpMethod.Post, "/products", new { name, price = 0.01m, stock = 1 });
         var id = (await created.Content.ReadFromJsonAsync<Product>(Cancellation))!.Id;
-        var search = $"/products?search={name}";
-        using var before = await customer.GetAsync(search, created.ConsistencyToken());
+        const string Cheapest = "/products?sort=price&pageSize=100"; // the first page of the unfiltered list: cached
+        using var before = await customer.GetAsync(Cheapest, created.ConsistencyToken());
         var etag = before.Headers.ETag!.ToString();
-        Assert.Equal(5m, (await customer.GetJsonAsync<Product>($"/products/{id}")).Price);
-        using var cached = await customer.GetAsync(search, ifNoneMatch: etag);
+        Assert.Equal(0.01m, (await customer.GetJsonAsync<Product>($"/products/{id}")).Price);
+        using var cached = await customer.GetAsync(Cheapest, ifNoneMatch: etag);
         Assert.Equal(HttpStatusCode.NotModified, cached.StatusCode);
 
-        using var updated = await admin.SendJsonAsync(HttpMethod.Put, $"/products/{id}", new { name, price = 6m });
+        using var updated = await admin.SendJsonAsync(HttpMethod.Put, $"/products/{id}", new { name, price = 0.02m });
         Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
 
         // No consistency token: the next reads still see the change, because the update dropped the cached entries.
-        using var after = await customer.GetAsync(search, ifNoneMatch: etag);
+        using var after = await customer.GetAsync(Cheapest, ifNoneMatch: etag);
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
         Assert.NotEqual(etag, after.Headers.ETag!.ToString());
-        Assert.Equal(6m, (await after.Content.ReadFromJsonAsync<ProductPage>(Cancellation))!.Items.Single().Price);
-        Assert.Equal(6m, (await customer.GetJsonAsync<Product>($"/products/{id}")).Price);
+        Assert.Equal(0.02m, (await after.Content.ReadFromJsonAsync<ProductPage>(Cancellation))!.Items.Single(p => p.Id == id).Price);
+        Assert.Equal(0.02m, (await customer.GetJsonAsync<Product>($"/products/{id}")).Price);
+    }
+
+    [Fact]
+    public async Task Only_the_first_pages_of_the_unfiltered_list_are_cached_searches_and_far_pages_add_no_entry()
+    {
+        using var customer = await CustomerAsync();
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(await fixture.App.ConnectionStringAsync("redis", Cancellation));
+        var server = redis.GetServers().Single();
+        var marker = Guid.NewGuid().ToString("N");
+
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await customer.GetAsync($"/products?search={marker}{i}")).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await customer.GetAsync("/products?page=9999&pageSize=37")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await customer.GetAsync("/products?page=1&pageSize=37")).StatusCode);
+
+        var keys = await server.KeysAsync(pattern: "*products:list:*").Select(k => k.ToString()).ToListAsync(Cancellation);
+        Assert.DoesNotContain(keys, k => k.Contains(marker, StringComparison.Ordinal) || k.Contains(":9999:", StringComparison.Ordinal));
+        Assert.Contains(keys, k => k.EndsWith(":1:37", StringComparison.Ordinal));
     }
 
     [Fact]

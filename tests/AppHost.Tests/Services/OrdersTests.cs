@@ -159,5 +159,18 @@ public sealed class OrdersTests(SharedAppFixture fixture)
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
+    [Fact]
+    public async Task Only_customers_place_orders_a_machine_token_is_forbidden_and_writes_nothing()
+    {
+        var machine = await new IdentityClient(fixture.App).WorkersTokenAsync("orders", Cancellation);
+        using var orders = new ServiceClient(fixture.App, "orders", machine.AccessToken);
+        var key = Guid.NewGuid().ToString();
+
+        using var response = await orders.SendJsonAsync(HttpMethod.Post, "/orders", OneMug(), ("Idempotency-Key", key));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM orders WHERE idempotency_key = $1", key));
+    }
+
     private Task<long> CountAsync(string sql, params object[] parameters) => Databases.ScalarAsync<long>(fixture.App, "ordersdb", sql, parameters);
 }

@@ -64,6 +64,27 @@ public sealed class ReadYourWritesTests(SharedAppFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task A_token_beyond_anything_the_primary_wrote_is_400_on_the_cached_catalog_and_on_orders()
+    {
+        using var catalog = new ServiceClient(fixture.App, "catalog", await fixture.AccessTokenAsync(IdentityClient.Customer, "catalog"));
+        using var orders = new ServiceClient(fixture.App, "orders", await fixture.AccessTokenAsync(IdentityClient.Customer, "orders"));
+        using var placed = await orders.SendJsonAsync(HttpMethod.Post, "/orders", new { items = new[] { new { productId = 2, quantity = 1 } } });
+        var genuine = placed.ConsistencyToken();
+        const string Forged = "7FFFFFFF/FFFFFFFF";
+
+        foreach (var (client, path) in new[] { (catalog, "/products"), (catalog, "/products/1"), (orders, "/orders"), (orders, placed.Headers.Location!.ToString()) })
+        {
+            using var forged = await client.GetAsync(path, Forged);
+            using var real = await client.GetAsync(path, genuine);
+
+            Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+            Assert.Equal("application/problem+json", forged.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("Consistency-Token", await forged.Content.ReadAsStringAsync(Cancellation), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.OK, real.StatusCode); // a real token from another service's write is behind the primary too
+        }
+    }
+
     /// <summary>
     /// The building block itself, on the platform's catalog database, with a 3-second lag bound: the stale read must come
     /// within 3 s of the insert (room for a slow machine), the bounded one after it.
