@@ -41,6 +41,8 @@ apt_install() {
     printf '#!/bin/sh\nexit 101\n' | ${sudo[@]+"${sudo[@]}"} tee /usr/sbin/policy-rc.d >/dev/null
     ${sudo[@]+"${sudo[@]}"} chmod +x /usr/sbin/policy-rc.d
     added_policy=1
+    # Interrupted (Ctrl+C) mid-install: the machine must not keep refusing to start services.
+    trap "${sudo[*]-} rm -f /usr/sbin/policy-rc.d; exit 130" INT TERM HUP
   fi
   echo "Installing $* (services stay stopped) ..."
   local status=0
@@ -49,8 +51,29 @@ apt_install() {
      ! ${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null; then
     status=1
   fi
-  [ -z "$added_policy" ] || ${sudo[@]+"${sudo[@]}"} rm -f /usr/sbin/policy-rc.d
+  if [ -n "$added_policy" ]; then
+    ${sudo[@]+"${sudo[@]}"} rm -f /usr/sbin/policy-rc.d
+    trap - INT TERM HUP
+  fi
   [ $status -eq 0 ] || fail "apt-get install $* failed."
+  mask_services "$@"
+}
+
+# The daemons of packages installed here stay off at the next boot too (masked, as `systemctl mask`
+# does): the platform runs its own instances. `systemctl unmask <unit>` gives one back. Called by
+# apt_install, whose `sudo` it uses.
+mask_services() {
+  local package unit units=()
+  for package in "$@"; do
+    case "$package" in
+      postgresql) units+=(postgresql.service) ;;
+      redis-server) units+=(redis-server.service) ;;
+      rabbitmq-server) units+=(rabbitmq-server.service epmd.service epmd.socket) ;;
+    esac
+  done
+  for unit in ${units[@]+"${units[@]}"}; do
+    [ ! -e "/lib/systemd/system/$unit" ] || ${sudo[@]+"${sudo[@]}"} ln -sfn /dev/null "/etc/systemd/system/$unit"
+  done
 }
 
 ensure_prerequisites() {

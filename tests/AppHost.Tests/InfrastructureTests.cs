@@ -54,4 +54,68 @@ public sealed class InfrastructureTests(SharedAppFixture fixture)
             Assert.All(instances.Values, instance => Assert.Equal(HealthStatus.Healthy, instance.HealthStatus));
         }
     }
+
+    [Fact]
+    public async Task No_local_server_or_service_listens_beyond_loopback()
+    {
+        Assert.SkipWhen(fixture.Mode != "local", "containers publish their ports through the container runtime");
+        var exposed = (await LocalProcesses.OfAsync(fixture.App))
+            .SelectMany(pid => LocalProcesses.ListeningAddresses(pid).Select(address => (pid, address)))
+            .Where(listener => !IsLoopback(listener.address[..listener.address.LastIndexOf(':')]))
+            .Select(listener => $"{listener.address} ({LocalProcesses.Describe(listener.pid)})")
+            .ToList();
+
+        Assert.Empty(exposed);
+    }
+
+    [Fact]
+    public async Task The_clean_script_refuses_while_the_platform_runs_and_then_deletes_its_data_inside_and_outside_the_state_folder()
+    {
+        Assert.SkipWhen(fixture.Mode != "local", "the platform's own state folder is in use by local servers only in local mode");
+        Assert.SkipUnless(Environment.UserName == "root", "only root's platform keeps data under /var/lib/platform");
+        var running = await CleanAsync(fixture.StateDirectory);
+        Assert.NotEqual(0, running.ExitCode);
+        Assert.Contains("still running", running.Output, StringComparison.Ordinal);
+        Assert.True(Directory.Exists(Path.Combine(fixture.StateDirectory, "secrets")));
+
+        // A stopped platform's state as the AppHost leaves it when the postgres account cannot reach the checkout.
+        var stopped = AppUnderTest.NewStateDirectory();
+        var key = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(5));
+        await File.WriteAllTextAsync(Path.Combine(stopped, "id"), key, TestContext.Current.CancellationToken);
+        Directory.CreateDirectory(Path.Combine(stopped, "secrets"));
+        var outside = $"/var/lib/platform/postgres-{key}";
+        Directory.CreateDirectory(Path.Combine(outside, "postgres"));
+
+        var clean = await CleanAsync(stopped);
+
+        Assert.True(clean.ExitCode == 0, clean.Output);
+        Assert.False(Directory.Exists(stopped));
+        Assert.False(Directory.Exists(outside));
+    }
+
+    private static bool IsLoopback(string address)
+    {
+        var ip = System.Net.IPAddress.Parse(address);
+        return System.Net.IPAddress.IsLoopback(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip);
+    }
+
+    private static async Task<(int ExitCode, string Output)> CleanAsync(string stateDirectory)
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "eng", "clean.sh")))
+        {
+            root = Path.GetDirectoryName(root.TrimEnd('/')) ?? throw new InvalidOperationException("eng/clean.sh not found above the test's folder");
+        }
+
+        var start = new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(root, "eng", "clean.sh"), stateDirectory])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return (process.ExitCode, await output + await error);
+    }
 }

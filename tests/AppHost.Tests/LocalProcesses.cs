@@ -190,6 +190,47 @@ internal static class LocalProcesses
         }
     }
 
+    /// <summary>The addresses (as "address:port") that <paramref name="pid"/> listens on for TCP, read from /proc/net.</summary>
+    public static IReadOnlyList<string> ListeningAddresses(int pid)
+    {
+        var inodes = new HashSet<string>();
+        try
+        {
+            foreach (var fd in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
+            {
+                if (new FileInfo(fd).LinkTarget is { } target && target.StartsWith("socket:[", StringComparison.Ordinal))
+                {
+                    inodes.Add(target[8..^1]);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return []; // exited meanwhile
+        }
+
+        // Columns: sl local_address rem_address st ... inode; st 0A is LISTEN; addresses are hex in host byte order per 32-bit word.
+        return [.. SocketTables
+            .SelectMany(table => File.ReadLines(table).Skip(1))
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(columns => columns.Length > 9 && columns[3] == "0A" && inodes.Contains(columns[9]))
+            .Select(columns => AddressOf(columns[1]))];
+    }
+
+    private static readonly string[] SocketTables = ["/proc/net/tcp", "/proc/net/tcp6"];
+
+    private static string AddressOf(string hex)
+    {
+        var (address, port) = (hex[..hex.IndexOf(':', StringComparison.Ordinal)], Convert.ToInt32(hex[(hex.IndexOf(':', StringComparison.Ordinal) + 1)..], 16));
+        var bytes = Convert.FromHexString(address);
+        for (var word = 0; word < bytes.Length; word += 4)
+        {
+            Array.Reverse(bytes, word, 4);
+        }
+
+        return $"{new System.Net.IPAddress(bytes)}:{port}";
+    }
+
     private static IEnumerable<(int Id, int ParentId)> AllProcesses()
     {
         foreach (var directory in Directory.EnumerateDirectories("/proc"))

@@ -46,11 +46,12 @@ public static class LocalRabbitMQBuilderExtensions
                 env["ERL_EPMD_ADDRESS"] = "127.0.0.1";
                 env["ERL_EPMD_PORT"] = epmd.Resource.GetEndpoint(PortMapperEndpointName).Property(EndpointProperty.TargetPort);
                 var management = rabbit.GetEndpoint(LocalRabbitMQResource.ManagementEndpointName).Property(EndpointProperty.TargetPort);
-                // Never start a stray epmd of its own: the one above is managed (and stopped) with the app. Idle
-                // schedulers sleep instead of spinning (+sbwt none): on a few shared cores the spinning took CPU
-                // from every other process, the broker's own boot included.
+                // Never start a stray epmd of its own: the one above is managed (and stopped) with the app. The
+                // distribution port (Erlang clustering and the CLI tools) listens on loopback only, like every other
+                // port here. Idle schedulers sleep instead of spinning (+sbwt none): on a few shared cores the
+                // spinning took CPU from every other process, the broker's own boot included.
                 env["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = ReferenceExpression.Create(
-                    $"-start_epmd false +sbwt none +sbwtdcpu none +sbwtdio none -rabbitmq_management tcp_config [{{port,{management}}},{{ip,\"127.0.0.1\"}}]");
+                    $"-start_epmd false -kernel inet_dist_use_interface {{127,0,0,1}} +sbwt none +sbwtdcpu none +sbwtdio none -rabbitmq_management tcp_config [{{port,{management}}},{{ip,\"127.0.0.1\"}}]");
             })
             .OnBeforeResourceStarted(async (resource, _, ct) =>
             {
