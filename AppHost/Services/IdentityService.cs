@@ -25,7 +25,7 @@ public static class IdentityService
                 .WithEnvironment("Identity__DemoPassword", demoPassword)
                 .WithEnvironment("Identity__Clients__web__Secret", webSecret)
                 .WithEnvironment("Identity__Clients__workers__Secret", workersSecret))
-            .WithReference(database.Primary).WithSettingsFrom("Database")
+            .WithLogin(database, database.Owner(name), replicas: false).WithSettingsFrom("Database")
             .WithEnvironment("Identity__SigningKey", signingKey)
             .WithEnvironment("Identity__EncryptionKey", encryptionKey);
     }

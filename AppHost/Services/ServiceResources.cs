@@ -117,7 +117,7 @@ public static class ServiceResources
     {
         var step = owner.Resource.Annotations.OfType<MigrationStepAnnotation>().SingleOrDefault()
             ?? throw new InvalidOperationException($"'{owner.Resource.Name}' has no migration step: give it the database with WithDatabase first.");
-        return resource.WithReference(database.Primary).WithReference(database.ReadOnly).WaitForCompletion(step.Step)
+        return resource.WithLogin(database, database.Login(resource.Resource.Name)).WaitForCompletion(step.Step)
             .WithSettingsFrom("ReadReplicas").WithSettingsFrom("Database");
     }
 
@@ -128,7 +128,7 @@ public static class ServiceResources
     public static IResourceBuilder<ProjectResource> WithDatabase(this IResourceBuilder<ProjectResource> service, ReplicatedPostgresDatabase database)
     {
         service.WithMigrationStep(database);
-        return service.WithReference(database.Primary).WithReference(database.ReadOnly)
+        return service.WithLogin(database, database.Owner(service.Resource.Name))
             .WithSettingsFrom("ReadReplicas")  // say --ReadReplicas:MaxLag=00:00:10
             .WithSettingsFrom("Database");     // say --Database:MaxPoolSize=20
     }
@@ -164,7 +164,7 @@ public static class ServiceResources
         // No launch profile: the step serves nothing, so it must not take the service's port.
         var migrations = sameProject.Add($"{service.Resource.Name}-migrations")
             .WithArgs("migrate")
-            .WithReference(database.Primary).WaitFor(database.Primary)
+            .WithLogin(database, database.Owner(service.Resource.Name), replicas: false)
             .WithIconName("DatabaseArrowUp");
         if (builder.ExecutionContext.IsRunMode)
         {
@@ -174,6 +174,17 @@ public static class ServiceResources
         configure?.Invoke(migrations);
         service.WaitForCompletion(migrations).WithAnnotation(new MigrationStepAnnotation(migrations));
         return service;
+    }
+
+    /// <summary>
+    /// Connects the resource to <paramref name="database"/> as <paramref name="login"/>'s role, under the database's own
+    /// connection names (<c>{db}</c>, and <c>{db}-readonly</c> with <paramref name="replicas"/>), once that role can log in.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithLogin(this IResourceBuilder<ProjectResource> resource,
+        ReplicatedPostgresDatabase database, DatabaseLogin login, bool replicas = true)
+    {
+        resource.WithReference(login.Primary, database.Name).WaitFor(login.Primary);
+        return replicas ? resource.WithReference(login.ReadOnly, $"{database.Name}-readonly") : resource;
     }
 
     private sealed record MigrationStepAnnotation(IResourceBuilder<ProjectResource> Step) : IResourceAnnotation;

@@ -103,8 +103,9 @@ public sealed class SharedAppFixture() : AppFixture(TestMode)
     private static readonly string[] Resources =
     [
         "catalog", "catalog-2", "catalogdb", "eventbus", "gateway", "identity", "identitydb",
+        "catalogdb-catalog", "identitydb-identity", "ordersdb-orders", // the services' database logins
 //#if (workers)
-        "inventory", "payments", "paymentsdb",
+        "inventory", "payments", "paymentsdb", "catalogdb-inventory", "paymentsdb-payments",
 //#endif
         "orders", "orders-2", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis",
 //#if (web)

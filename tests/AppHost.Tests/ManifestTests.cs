@@ -131,10 +131,17 @@ public sealed class ManifestTests(PublishedManifest manifest) : IClassFixture<Pu
             .Where(r => (string)r.Value!["type"]! == "parameter.v0" && (bool?)r.Value["inputs"]?["value"]?["secret"] == true)
             .ToDictionary(r => r.Key, r => r.Value!);
 
-        Assert.Equal(
-            ["eventbus-password", "identity-demo-password", "identity-encryption-key", "identity-signing-key",
-             "identity-web-secret", "identity-workers-secret", "postgres-password", "redis-password"],
-            secrets.Keys.Order());
+        string[] expected =
+        [
+            "eventbus-password", "identity-demo-password", "identity-encryption-key", "identity-signing-key",
+            "identity-web-secret", "identity-workers-secret", "postgres-password", "redis-password",
+            // each service's database login
+            "postgres-catalog-password", "postgres-identity-password", "postgres-orders-password",
+//#if (workers)
+            "postgres-inventory-password", "postgres-payments-password",
+//#endif
+        ];
+        Assert.Equal(expected.Order(), secrets.Keys.Order());
         foreach (var (name, parameter) in secrets)
         {
             Assert.Equal($"{{{name}.inputs.value}}", (string)parameter["value"]!);

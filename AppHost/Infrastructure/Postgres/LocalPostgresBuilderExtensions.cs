@@ -122,6 +122,9 @@ public static class LocalPostgresBuilderExtensions
             yield return "wal_level=replica";
             // A replica that is gone for good must not make the primary keep WAL forever.
             yield return "max_slot_wal_keep_size=1GB";
+            // pg_basebackup creates a new replica's slot only after the backup has started; until then a
+            // checkpoint (databases being created meanwhile) could remove the WAL the clone starts from.
+            yield return $"wal_keep_size={PostgresDefaults.WalKeepSize}";
         }
     }
 }

@@ -8,4 +8,7 @@ internal static class PostgresDefaults
 
     /// <summary>Generous enough for every replica to stream and base-back up (two senders each) at once.</summary>
     public const int MaxWalSenders = 20;
+
+    /// <summary>WAL the primary keeps regardless of slots, so that a replica being cloned finds where its backup began.</summary>
+    public const string WalKeepSize = "128MB";
 }

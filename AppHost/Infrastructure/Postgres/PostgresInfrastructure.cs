@@ -38,7 +38,7 @@ public static class PostgresInfrastructure
             .ToArray();
 
         return new ReplicatedPostgres(builder,
-            database => primary.AddDatabase(database),
+            database => primary.AddDatabase(database), parameter => infrastructure.AddPassword(parameter),
             primary.Resource.PrimaryEndpoint, replicas.Select(r => r.Resource.Endpoint),
             password.Resource, EndpointProperty.Host);
     }
@@ -53,7 +53,7 @@ public static class PostgresInfrastructure
         var replicas = replicaNames.Select(primary.AddReadReplica).ToArray();
 
         return new ReplicatedPostgres(builder,
-            database => primary.AddDatabase(database),
+            database => primary.AddDatabase(database), parameter => infrastructure.AddPassword(parameter),
             primary.Resource.Endpoint, replicas.Select(r => r.Resource.Endpoint),
             password.Resource, EndpointProperty.IPV4Host);
     }

@@ -33,7 +33,7 @@ public static class PostgresReplicaContainer
         ArgumentNullException.ThrowIfNull(primary);
         var senders = PostgresDefaults.MaxWalSenders.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return primary
-            .WithArgs("-c", $"max_wal_senders={senders}", "-c", $"max_replication_slots={senders}")
+            .WithArgs("-c", $"max_wal_senders={senders}", "-c", $"max_replication_slots={senders}", "-c", $"wal_keep_size={PostgresDefaults.WalKeepSize}")
             .WithContainerFiles("/docker-entrypoint-initdb.d",
                 [new ContainerFile { Name = "10-allow-replication.sh", Contents = AllowReplication }]);
     }

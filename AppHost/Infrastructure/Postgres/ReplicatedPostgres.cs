@@ -1,26 +1,34 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
 namespace Platform.AppHost.Infrastructure.Postgres;
 
 /// <summary>
 /// One Postgres cluster for the whole platform: a primary and its streaming read replicas, as
-/// containers or local processes. Each database gets two connection strings:
-/// <c>{name}</c> for the primary (commands) and <c>{name}-readonly</c> for queries, which spreads
-/// connections over the replicas and falls back to the primary when none is available.
+/// containers or local processes. A database has superuser connection strings (<c>{name}</c> on the
+/// primary, <c>{name}-readonly</c> over the replicas: for tooling and tests, never for a service) and
+/// a login per service that uses it (<see cref="ReplicatedPostgresDatabase.Owner"/>,
+/// <see cref="ReplicatedPostgresDatabase.Login"/>), with the same two connection strings each.
 /// </summary>
 public sealed class ReplicatedPostgres
 {
     private readonly IDistributedApplicationBuilder _builder;
     private readonly Func<string, IResourceBuilder<IResourceWithConnectionString>> _addPrimaryDatabase;
+    private readonly Func<string, IResourceBuilder<ParameterResource>> _addPassword;
     private readonly EndpointReference _primaryEndpoint;
     private readonly ParameterResource _password;
     private readonly EndpointProperty _hostProperty;
+    private readonly Dictionary<string, IResourceBuilder<ParameterResource>> _passwords = [];
 
     internal ReplicatedPostgres(IDistributedApplicationBuilder builder,
         Func<string, IResourceBuilder<IResourceWithConnectionString>> addPrimaryDatabase,
+        Func<string, IResourceBuilder<ParameterResource>> addPassword,
         EndpointReference primaryEndpoint, IEnumerable<EndpointReference> replicaEndpoints,
         ParameterResource password, EndpointProperty hostProperty)
     {
         _builder = builder;
         _addPrimaryDatabase = addPrimaryDatabase;
+        _addPassword = addPassword;
         _primaryEndpoint = primaryEndpoint;
         ReplicaEndpoints = [.. replicaEndpoints];
         _password = password;
@@ -29,21 +37,42 @@ public sealed class ReplicatedPostgres
 
     private IReadOnlyList<EndpointReference> ReplicaEndpoints { get; }
 
-    /// <summary>Adds a database: <c>{name}</c> on the primary and <c>{name}-readonly</c> over the replicas.</summary>
+    /// <summary>Adds a database: <c>{name}</c> on the primary and <c>{name}-readonly</c> over the replicas (superuser).</summary>
     public ReplicatedPostgresDatabase AddDatabase([ResourceName] string name)
     {
         var primary = _addPrimaryDatabase(name);
-        var readOnly = _builder.AddConnectionString($"{name}-readonly", ReadOnlyConnectionString(name));
-        return new ReplicatedPostgresDatabase(primary, readOnly);
+        var readOnly = _builder.AddConnectionString($"{name}-readonly", ConnectionString(name, [.. ReplicaEndpoints, _primaryEndpoint],
+            PostgresDefaults.SuperUser, _password, readOnly: true));
+        var database = new ReplicatedPostgresDatabase(this, name, primary, readOnly);
+        _builder.Eventing.Subscribe<ResourceReadyEvent>(primary.Resource, (evt, ct) => database.ApplyLoginsAsync(evt.Services, ct));
+        return database;
     }
 
-    // Npgsql multi-host: replicas first, the primary last as the fallback; prefer-standby picks a
-    // replica whenever one is up and load-balances across them.
-    private ReferenceExpression ReadOnlyConnectionString(string database)
+    /// <summary>The connection strings of <paramref name="role"/> to <paramref name="database"/>, healthy once it can log in.</summary>
+    internal DatabaseLogin AddLogin(string database, string role)
+    {
+        if (!_passwords.TryGetValue(role, out var password))
+        {
+            _passwords[role] = password = _addPassword($"postgres-{role}-password"); // one role, one password, on every database
+        }
+
+        var primary = _builder.AddConnectionString($"{database}-{role}",
+            ConnectionString(database, [_primaryEndpoint], role, password.Resource, readOnly: false));
+        var readOnly = _builder.AddConnectionString($"{database}-{role}-readonly",
+            ConnectionString(database, [.. ReplicaEndpoints, _primaryEndpoint], role, password.Resource, readOnly: true));
+        var check = $"{primary.Resource.Name}_login";
+        _builder.Services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
+            check, _ => new PostgresLogins.CanConnect(primary.Resource), failureStatus: null, tags: null));
+        primary.WithHealthCheck(check);
+        return new DatabaseLogin(role, password.Resource, primary, readOnly);
+    }
+
+    // Read-only: Npgsql multi-host, replicas first and the primary last as the fallback; prefer-standby picks
+    // a replica whenever one is up and load-balances across them.
+    private ReferenceExpression ConnectionString(string database, EndpointReference[] hosts, string user, ParameterResource password, bool readOnly)
     {
         var expression = new ReferenceExpressionBuilder();
         expression.AppendLiteral("Host=");
-        var hosts = ReplicaEndpoints.Append(_primaryEndpoint).ToArray();
         for (var i = 0; i < hosts.Length; i++)
         {
             if (i > 0)
@@ -56,14 +85,91 @@ public sealed class ReplicatedPostgres
             expression.AppendFormatted(hosts[i].Property(EndpointProperty.Port));
         }
 
-        expression.AppendLiteral($";Username={PostgresDefaults.SuperUser};Password=");
-        expression.AppendFormatted(_password);
-        expression.AppendLiteral($";Database={database};Target Session Attributes=prefer-standby;Load Balance Hosts=true");
+        expression.AppendLiteral($";Username={user};Password=");
+        expression.AppendFormatted(password);
+        expression.AppendLiteral($";Database={database}");
+        if (readOnly)
+        {
+            expression.AppendLiteral(";Target Session Attributes=prefer-standby;Load Balance Hosts=true");
+        }
+
         return expression.Build();
     }
 }
 
-/// <summary>A database's two connection strings: the primary for commands, the replicas for queries.</summary>
-public sealed record ReplicatedPostgresDatabase(
+/// <summary>
+/// A database on the cluster: the superuser's connection strings (<see cref="Primary"/>, <see cref="ReadOnly"/>) and
+/// the logins of the services that use it, created (or brought in line with their passwords) whenever it is ready.
+/// </summary>
+public sealed class ReplicatedPostgresDatabase
+{
+    private readonly ReplicatedPostgres _cluster;
+    private readonly Dictionary<string, DatabaseLogin> _logins = [];
+    private string? _owner;
+
+    internal ReplicatedPostgresDatabase(ReplicatedPostgres cluster, string name,
+        IResourceBuilder<IResourceWithConnectionString> primary, IResourceBuilder<IResourceWithConnectionString> readOnly)
+    {
+        _cluster = cluster;
+        Name = name;
+        Primary = primary;
+        ReadOnly = readOnly;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The superuser on the primary: for tooling and tests, never for a service.</summary>
+    public IResourceBuilder<IResourceWithConnectionString> Primary { get; }
+
+    /// <summary>The superuser over the replicas.</summary>
+    public IResourceBuilder<IResourceWithConnectionString> ReadOnly { get; }
+
+    /// <summary>The login of the service that owns the database (its migrations create and own the tables).</summary>
+    public DatabaseLogin Owner(string role)
+    {
+        if (_owner is not null && _owner != role)
+        {
+            throw new InvalidOperationException($"'{Name}' is owned by '{_owner}' already; a database has one owning service.");
+        }
+
+        _owner = role;
+        return Login(role);
+    }
+
+    /// <summary>A login that may connect; its table rights are what the owner's migrations grant to <paramref name="role"/>.</summary>
+    public DatabaseLogin Login(string role)
+    {
+        if (!_logins.TryGetValue(role, out var login))
+        {
+            _logins[role] = login = _cluster.AddLogin(Name, role);
+        }
+
+        return login;
+    }
+
+    internal async Task ApplyLoginsAsync(IServiceProvider services, CancellationToken ct)
+    {
+        if (_owner is null)
+        {
+            return;
+        }
+
+        var logins = new List<(string, string)>();
+        foreach (var login in _logins.Values)
+        {
+            logins.Add((login.Role, await login.Password.GetValueAsync(ct) ?? ""));
+        }
+
+        var superuser = await Primary.Resource.GetConnectionStringAsync(ct) ?? "";
+        await PostgresLogins.ApplyAsync(superuser, Name, _owner, logins, ct);
+        services.GetRequiredService<ResourceLoggerService>().GetLogger(Primary.Resource)
+            .LogInformation("Logins of {Database}: {Roles} (owner {Owner})", Name, string.Join(", ", _logins.Keys), _owner);
+    }
+}
+
+/// <summary>A service's login to a database: its connection strings to the primary (commands) and the replicas (queries).</summary>
+public sealed record DatabaseLogin(
+    string Role,
+    ParameterResource Password,
     IResourceBuilder<IResourceWithConnectionString> Primary,
     IResourceBuilder<IResourceWithConnectionString> ReadOnly);
