@@ -26,6 +26,7 @@ public static class IdentityService
                 .WithEnvironment("Identity__Clients__web__Secret", webSecret)
                 .WithEnvironment("Identity__Clients__workers__Secret", workersSecret))
             .WithLogin(database, database.Owner(name), replicas: false).WithSettingsFrom("Database")
+            .WithSettingsFrom("Identity") // say --Identity:AccessTokenLifetime=00:05:00
             .WithEnvironment("Identity__SigningKey", signingKey)
             .WithEnvironment("Identity__EncryptionKey", encryptionKey);
     }

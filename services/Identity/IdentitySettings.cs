@@ -7,7 +7,7 @@ public sealed class IdentitySettings
 
     /// <summary>
     /// The issuer URL put in tokens and discovery. Fixed, so that tokens do not depend on the host
-    /// name a caller used; when unset, the request's own base URL.
+    /// name a caller used. Required outside development; in development, when unset, the request's own base URL.
     /// </summary>
     public Uri? Issuer { get; set; }
 
@@ -18,6 +18,18 @@ public sealed class IdentitySettings
     public string? EncryptionKey { get; set; }
 
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long a refresh token may be used (each use replaces it with a new one).</summary>
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>
+    /// How long a used refresh token may be presented again (two requests of one client racing); after that, its reuse
+    /// means it was stolen: the request fails and every token of that sign-in is revoked.
+    /// </summary>
+    public TimeSpan RefreshTokenReuseLeeway { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often expired, redeemed and revoked tokens and unused authorizations are deleted.</summary>
+    public TimeSpan TokenPruningInterval { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Login and registration attempts allowed per client address and minute.</summary>
     public int LoginAttemptsPerMinute { get; set; } = 30;

@@ -51,8 +51,12 @@ public abstract class AppFixture(string mode) : IAsyncLifetime
     /// <summary>The resources that must report healthy in this mode.</summary>
     public abstract IReadOnlyList<string> ExpectedHealthyResources { get; }
 
-    /// <summary>AppHost settings of this fixture. Payments are always approved unless a fixture says otherwise.</summary>
-    protected virtual IEnumerable<string> AppArguments => ["--Payments:FailureRate=0"];
+    /// <summary>
+    /// AppHost settings of this fixture. Payments are always approved unless a fixture says otherwise; a used refresh token
+    /// counts as reused after 1 s (not 30) and old tokens are pruned every 2 s (not hourly), so that tests see both soon.
+    /// </summary>
+    protected virtual IEnumerable<string> AppArguments =>
+        ["--Payments:FailureRate=0", "--Identity:RefreshTokenReuseLeeway=00:00:01", "--Identity:TokenPruningInterval=00:00:02"];
 
     /// <summary>Why this mode cannot run here, or null when it can.</summary>
     protected virtual string? SkipReason => null;

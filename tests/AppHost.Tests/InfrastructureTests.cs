@@ -69,7 +69,7 @@ public sealed class InfrastructureTests(SharedAppFixture fixture)
     }
 
     [Fact]
-    public async Task The_clean_script_refuses_while_the_platform_runs_and_then_deletes_its_data_inside_and_outside_the_state_folder()
+    public async Task The_clean_script_refuses_while_the_app_runs_and_then_deletes_its_data_inside_and_outside_the_state_folder()
     {
         Assert.SkipWhen(fixture.Mode != "local", "the platform's own state folder is in use by local servers only in local mode");
         Assert.SkipUnless(Environment.UserName == "root", "only root's platform keeps data under /var/lib/platform");

@@ -20,18 +20,14 @@ public sealed class ProblemDetailsTests
     [InlineData("/bug", HttpStatusCode.InternalServerError)]
     public async Task Transient_database_failures_are_503_with_retry_after_and_others_500(string path, HttpStatusCode expected)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseTestServer();
-        builder.Logging.ClearProviders();
-        builder.AddServiceDefaults();
-        await using var app = builder.Build();
-        app.UseExceptionHandler();
-        // What Npgsql throws when every pooled connection stayed busy for the pool's Timeout.
-        app.MapGet("/pool-exhausted", string () => throw new NpgsqlException("The connection pool has been exhausted", new TimeoutException()));
-        app.MapGet("/wrapped", string () => throw new InvalidOperationException("retries exhausted", new NpgsqlException("", new TimeoutException())));
-        app.MapGet("/unexpected-sql", string () => throw new NpgsqlException("syntax error"));
-        app.MapGet("/bug", string () => throw new InvalidOperationException("bug"));
-        await app.StartAsync(TestContext.Current.CancellationToken);
+        await using var app = await StartAsync(app =>
+        {
+            // What Npgsql throws when every pooled connection stayed busy for the pool's Timeout.
+            app.MapGet("/pool-exhausted", string () => throw new NpgsqlException("The connection pool has been exhausted", new TimeoutException()));
+            app.MapGet("/wrapped", string () => throw new InvalidOperationException("retries exhausted", new NpgsqlException("", new TimeoutException())));
+            app.MapGet("/unexpected-sql", string () => throw new NpgsqlException("syntax error"));
+            app.MapGet("/bug", string () => throw new InvalidOperationException("bug"));
+        });
 
         using var client = app.GetTestClient();
         using var response = await client.GetAsync(path, TestContext.Current.CancellationToken);
@@ -44,15 +40,11 @@ public sealed class ProblemDetailsTests
     [Fact]
     public async Task A_request_the_server_refuses_is_its_own_4xx_and_says_why_a_bug_says_nothing()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseTestServer();
-        builder.Logging.ClearProviders();
-        builder.AddServiceDefaults();
-        await using var app = builder.Build();
-        app.UseExceptionHandler();
-        app.MapGet("/refused", string () => throw new BadHttpRequestException("The Consistency-Token header is too far ahead.", 400));
-        app.MapGet("/bug", string () => throw new InvalidOperationException("connection string with a password"));
-        await app.StartAsync(TestContext.Current.CancellationToken);
+        await using var app = await StartAsync(app =>
+        {
+            app.MapGet("/refused", string () => throw new BadHttpRequestException("The Consistency-Token header is too far ahead.", 400));
+            app.MapGet("/bug", string () => throw new InvalidOperationException("connection string with a password"));
+        });
         using var client = app.GetTestClient();
 
         using var refused = await client.GetAsync("/refused", TestContext.Current.CancellationToken);
@@ -63,5 +55,19 @@ public sealed class ProblemDetailsTests
         Assert.Equal("The Consistency-Token header is too far ahead.", (string?)problem["detail"]);
         Assert.Equal(HttpStatusCode.InternalServerError, bug.StatusCode);
         Assert.DoesNotContain("password", await bug.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    /// <summary>An app with the service defaults and the exception handler, in memory, with the endpoints <paramref name="map"/> adds.</summary>
+    private static async Task<WebApplication> StartAsync(Action<WebApplication> map)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.AddServiceDefaults();
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        map(app);
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        return app;
     }
 }

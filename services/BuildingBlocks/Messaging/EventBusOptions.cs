@@ -31,6 +31,13 @@ public sealed class EventBusOptions
 
     internal static readonly TimeSpan[] DefaultRetryDelays = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15)];
 
+    /// <summary>
+    /// Times the broker may refuse one outbox event (a negative confirm, or a return) before the relay parks it: it
+    /// stays in the outbox with its error and <c>parked_at</c> set, and the events behind it go on. An event that cannot
+    /// reach the broker at all (broker down) is not refused: it waits, however long, and is never parked.
+    /// </summary>
+    public int OutboxMaxAttempts { get; set; } = 5;
+
     /// <summary>How long published outbox events and inbox entries (handled message ids) are kept.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 

@@ -20,11 +20,15 @@ public static class MessagingModel
             outbox.Property(m => m.Payload).HasColumnName("payload").HasColumnType("jsonb");
             outbox.Property(m => m.CreatedAt).HasColumnName("created_at");
             outbox.Property(m => m.PublishedAt).HasColumnName("published_at");
+            outbox.Property(m => m.Attempts).HasColumnName("attempts");
+            outbox.Property(m => m.LastError).HasColumnName("last_error").HasMaxLength(2000);
+            outbox.Property(m => m.ParkedAt).HasColumnName("parked_at");
             outbox.Property(m => m.TraceParent).HasColumnName("trace_parent").HasMaxLength(128);
             outbox.Property(m => m.TraceState).HasColumnName("trace_state").HasMaxLength(512);
             outbox.HasIndex(m => m.Id, "ux_outbox_messages_id").IsUnique();
-            // The relay's query: pending messages in order. Published rows drop out of the index.
-            outbox.HasIndex(m => m.Sequence, "ix_outbox_messages_pending").HasFilter("published_at IS NULL");
+            // The relay's query: pending messages in order. Published and parked rows drop out of the index.
+            outbox.HasIndex(m => m.Sequence, "ix_outbox_messages_pending").HasFilter("published_at IS NULL AND parked_at IS NULL");
+            outbox.HasIndex(m => m.Sequence, "ix_outbox_messages_parked").HasFilter("parked_at IS NOT NULL");
         });
 
         modelBuilder.Entity<InboxMessage>(inbox =>

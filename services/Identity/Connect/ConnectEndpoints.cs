@@ -83,6 +83,11 @@ public static class ConnectEndpoints
                 return Error(Errors.InvalidGrant, "The user can no longer sign in.");
             }
 
+            if (principal.GetClaim(TokenClaims.SecurityStamp) != await users.GetSecurityStampAsync(user))
+            {
+                return Error(Errors.InvalidGrant, "The user's password or security settings changed since: sign in again.");
+            }
+
             return Results.SignIn(await TokenClaims.RefreshAsync(principal, user, users), authenticationScheme: Server);
         }
 

@@ -12,12 +12,19 @@ internal static class TokenClaims
     /// <summary>Scopes a user is granted only with a role: a client may ask for them on anyone's behalf.</summary>
     private static readonly Dictionary<string, string> RoleOnlyScopes = new(StringComparer.Ordinal) { ["catalog.admin"] = "admin" };
 
+    /// <summary>
+    /// The user's security stamp when they signed in. It goes into no token a client can read, only into the
+    /// (encrypted) authorization code and refresh token: a code or refresh token from before a password change is refused.
+    /// </summary>
+    public const string SecurityStamp = "security_stamp";
+
     public static async Task<ClaimsPrincipal> ForUserAsync(IdentityUser user, UserManager<IdentityUser> users,
         IEnumerable<string> scopes, IOpenIddictScopeManager scopeManager, CancellationToken ct)
     {
         var roles = await users.GetRolesAsync(user);
         var identity = NewIdentity();
-        identity.SetClaim(Claims.Subject, user.Id)
+        identity.SetClaim(SecurityStamp, await users.GetSecurityStampAsync(user))
+                .SetClaim(Claims.Subject, user.Id)
                 .SetClaim(Claims.Name, user.UserName)
                 .SetClaim(Claims.Email, user.Email)
                 .SetClaims(Claims.Role, [.. roles]);
@@ -68,6 +75,11 @@ internal static class TokenClaims
     // Claims go to the access token; profile claims go to the identity token only when its scope was granted.
     private static IEnumerable<string> Destinations(Claim claim)
     {
+        if (claim.Type == SecurityStamp)
+        {
+            yield break;
+        }
+
         yield return OpenIddictConstants.Destinations.AccessToken;
         var scope = claim.Type switch
         {

@@ -67,9 +67,10 @@ public static class IdentitySeed
                 user = new IdentityUser { UserName = demo.Email, Email = demo.Email, EmailConfirmed = true };
                 Check(await users.CreateAsync(user, password));
             }
-            else
+            else if (!await users.CheckPasswordAsync(user, password))
             {
-                // Keep the demo password in step with the (regenerable) parameter.
+                // Keep the demo password in step with the (regenerable) parameter; only when it changed, since a new
+                // password also means a new security stamp, which ends the user's refresh tokens.
                 Check(await users.RemovePasswordAsync(user));
                 Check(await users.AddPasswordAsync(user, password));
             }

@@ -57,6 +57,7 @@ public static class IdentityExtensions
                 validation.UseAspNetCore();
             });
 
+        builder.Services.AddHostedService<TokenPruning>();
         builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
         builder.Services.AddAuthorizationBuilder()
             // As in the other APIs, an endpoint needs a token unless it says otherwise: one added later is not public by accident.

@@ -24,10 +24,20 @@ internal static class TokenServer
               .AllowRefreshTokenFlow();
         server.RegisterPromptValues(PromptValues.Create); // registration instead of login
         server.RegisterScopes([Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.Roles, Scopes.OfflineAccess, .. IdentitySeed.ApiScopes.Keys]);
-        server.SetAccessTokenLifetime(settings.AccessTokenLifetime);
+        // Every lifetime set here, not left to the library's defaults.
+        server.SetAccessTokenLifetime(settings.AccessTokenLifetime)
+              .SetIdentityTokenLifetime(settings.AccessTokenLifetime)
+              .SetAuthorizationCodeLifetime(TimeSpan.FromMinutes(5))
+              .SetRefreshTokenLifetime(settings.RefreshTokenLifetime)
+              .SetRefreshTokenReuseLeeway(settings.RefreshTokenReuseLeeway);
         if (settings.Issuer is not null)
         {
             server.SetIssuer(settings.Issuer);
+        }
+        else if (!development)
+        {
+            // Without it the issuer would be whatever Host header a request came with.
+            throw new InvalidOperationException("Identity:Issuer (the public URL tokens are issued for) must be configured outside development.");
         }
 
         server.DisableAccessTokenEncryption();

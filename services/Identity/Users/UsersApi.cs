@@ -22,6 +22,7 @@ public static class UsersApi
             .RequireAuthorization(policy => policy.AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme).RequireAuthenticatedUser());
         users.MapPost("/", RegisterAsync).AllowAnonymous().RequireRateLimiting(Policies.LoginRateLimit);
         users.MapGet("/me", MeAsync);
+        users.MapPut("/me/password", ChangePasswordAsync);
         users.MapGet("/", ListAsync).RequireAuthorization(Policies.Admin);
         return app;
     }
@@ -79,6 +80,41 @@ public static class UsersApi
         return user is null
             ? TypedResults.NotFound()
             : TypedResults.Ok(new UserResponse(user.Id, user.Email!, [.. await users.GetRolesAsync(user)]));
+    }
+
+    /// <summary>
+    /// Changes the caller's password (204). A wrong current password or a weak new one is 400 and changes nothing.
+    /// Every refresh token the user holds is revoked: whoever had one (a stolen laptop's session) must sign in again.
+    /// </summary>
+    private static async Task<Results<NoContent, ValidationProblem, NotFound>> ChangePasswordAsync(
+        ChangePasswordRequest request, HttpContext http, UserManager<IdentityUser> users, IOpenIddictTokenManager tokens, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(request.CurrentPassword) || string.IsNullOrEmpty(request.NewPassword))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [string.IsNullOrEmpty(request.CurrentPassword) ? "currentPassword" : "newPassword"] = ["A password is required."],
+            });
+        }
+
+        var user = await users.FindByIdAsync(http.User.GetClaim(Claims.Subject) ?? "");
+        if (user is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var changed = await users.ChangePasswordAsync(user, request.CurrentPassword, request.NewPassword);
+        if (!changed.Succeeded)
+        {
+            return TypedResults.ValidationProblem(changed.Errors
+                .GroupBy(e => e.Code == "PasswordMismatch" ? "currentPassword" : "newPassword")
+                .ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));
+        }
+
+        // The new security stamp already makes them useless; revoking says so in the store too.
+        await tokens.RevokeAsync(subject: user.Id, client: null, status: null, type: null, ct);
+
+        return TypedResults.NoContent();
     }
 
     private static async Task<Results<Ok<UserPage>, ValidationProblem>> ListAsync(IdentityDb db, int page = 1, int pageSize = 20, CancellationToken ct = default)

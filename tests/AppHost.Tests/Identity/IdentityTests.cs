@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Npgsql;
+using Platform.AppHost.Tests.Services;
 
 namespace Platform.AppHost.Tests.Identity;
 
@@ -121,6 +123,88 @@ public sealed class IdentityTests(SharedAppFixture fixture)
         Assert.Equal(HttpStatusCode.Redirect, direct.StatusCode);
         Assert.StartsWith(AfterLogout + "?state=s1", direct.Headers.Location!.ToString(), StringComparison.Ordinal);
         Assert.False(await IdentityClient.IsSignedInAsync(browser, Cancellation));
+    }
+
+    [Fact]
+    public async Task A_refresh_token_used_again_is_refused_and_ends_every_token_of_that_sign_in()
+    {
+        var password = await Identity.SecretAsync("identity-demo-password", Cancellation);
+        var tokens = await Identity.LogInAsync(IdentityClient.Customer, password, "openid offline_access users", Cancellation);
+        using var first = await Identity.RefreshAsync(tokens.RefreshToken!, Cancellation);
+        first.EnsureSuccessStatusCode();
+        var renewed = (await first.Content.ReadFromJsonAsync<TokenResponse>(Cancellation))!;
+        await Task.Delay(TimeSpan.FromSeconds(1.5), Cancellation); // past the reuse leeway the test platform runs with (1 s)
+
+        // The old token again: someone else holds a copy. Refused, and the legitimate holder's new token dies with it.
+        using var reused = await Identity.RefreshAsync(tokens.RefreshToken!, Cancellation);
+        using var afterTheft = await Identity.RefreshAsync(renewed.RefreshToken!, Cancellation);
+
+        Assert.Equal(HttpStatusCode.BadRequest, reused.StatusCode);
+        Assert.Equal("invalid_grant", (string?)(await reused.Content.ReadFromJsonAsync<JsonObject>(Cancellation))!["error"]);
+        Assert.Equal(HttpStatusCode.BadRequest, afterTheft.StatusCode);
+    }
+
+    [Fact]
+    public async Task Changing_the_password_needs_the_current_one_and_ends_every_refresh_token()
+    {
+        var email = $"mover-{Guid.NewGuid():N}@example.com";
+        using (var registered = await Identity.RegisterAsync(email, StrongPassword, Cancellation))
+        {
+            registered.EnsureSuccessStatusCode();
+        }
+
+        var tokens = await Identity.LogInAsync(email, StrongPassword, "openid offline_access users", Cancellation);
+        using var wrongCurrent = await ChangePasswordAsync(tokens.AccessToken, "Not-the-password-1", "Another-Horse-43");
+        using var weakNew = await ChangePasswordAsync(tokens.AccessToken, StrongPassword, "short");
+        Assert.Equal(HttpStatusCode.BadRequest, wrongCurrent.StatusCode);
+        Assert.NotNull((await wrongCurrent.Content.ReadFromJsonAsync<JsonObject>(Cancellation))!["errors"]!["currentPassword"]);
+        Assert.Equal(HttpStatusCode.BadRequest, weakNew.StatusCode);
+        Assert.NotNull((await weakNew.Content.ReadFromJsonAsync<JsonObject>(Cancellation))!["errors"]!["newPassword"]);
+        using (var stillValid = await Identity.RefreshAsync(tokens.RefreshToken!, Cancellation))
+        {
+            stillValid.EnsureSuccessStatusCode(); // the refused attempts changed nothing
+            tokens = (await stillValid.Content.ReadFromJsonAsync<TokenResponse>(Cancellation))!;
+        }
+
+        using var changed = await ChangePasswordAsync(tokens.AccessToken, StrongPassword, "Another-Horse-43");
+        using var refresh = await Identity.RefreshAsync(tokens.RefreshToken!, Cancellation);
+
+        Assert.Equal(HttpStatusCode.NoContent, changed.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, refresh.StatusCode);
+        Assert.Equal("invalid_grant", (string?)(await refresh.Content.ReadFromJsonAsync<JsonObject>(Cancellation))!["error"]);
+        Assert.NotNull((await Identity.LogInAsync(email, "Another-Horse-43", "openid", Cancellation)).AccessToken);
+    }
+
+    [Fact]
+    public async Task Tokens_that_can_no_longer_be_used_are_pruned_once_older_than_a_refresh_tokens_lifetime()
+    {
+        var (old, recent) = (Guid.NewGuid().ToString(), Guid.NewGuid().ToString());
+        await using (var identityDb = await Databases.OpenAsync(fixture.App, "identitydb"))
+        {
+            await using var insert = new NpgsqlCommand("""
+                INSERT INTO "OpenIddictTokens" ("Id", "CreationDate", "ExpirationDate", "Status", "Subject", "Type")
+                VALUES ($1, now() - interval '30 days', now() - interval '16 days', 'redeemed', 'pruning-test', 'refresh_token'),
+                       ($2, now() - interval '1 day', now() + interval '13 days', 'redeemed', 'pruning-test', 'refresh_token')
+                """, identityDb) { Parameters = { new() { Value = old }, new() { Value = recent } } };
+            await insert.ExecuteNonQueryAsync(Cancellation);
+        }
+
+        // The test platform prunes every 2 s; only the token older than the refresh token lifetime (14 days) goes.
+        await Eventually.ReachesAsync(
+            () => Databases.ScalarAsync<long>(fixture.App, "identitydb", "SELECT count(*) FROM \"OpenIddictTokens\" WHERE \"Id\" = $1", old),
+            count => count == 0, count => "the old token is still there", TimeSpan.FromSeconds(30));
+        Assert.Equal(1L, await Databases.ScalarAsync<long>(fixture.App, "identitydb", "SELECT count(*) FROM \"OpenIddictTokens\" WHERE \"Id\" = $1", recent));
+    }
+
+    private async Task<HttpResponseMessage> ChangePasswordAsync(string accessToken, string current, string next)
+    {
+        using var http = Identity.Http();
+        using var request = new HttpRequestMessage(HttpMethod.Put, "/users/me/password")
+        {
+            Content = JsonContent.Create(new { currentPassword = current, newPassword = next }),
+            Headers = { Authorization = new("Bearer", accessToken) },
+        };
+        return await http.SendAsync(request, Cancellation);
     }
 
     [Fact]

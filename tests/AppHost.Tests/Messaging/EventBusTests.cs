@@ -116,6 +116,45 @@ public sealed class EventBusTests(SharedAppFixture fixture)
     }
 
     [Fact]
+    public async Task An_outbox_event_the_broker_keeps_refusing_is_parked_with_its_error_and_no_longer_retried()
+    {
+        await using var bus = await ProbeBus.StartAsync(fixture.App, ("EventBus:OutboxMaxAttempts", "2"));
+        var exchange = bus.Host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<EventBusOptions>>().Value.Exchange;
+        var type = EventMessage.From(new Refused("")).Type;
+        var full = $"refusing-{Guid.NewGuid():N}";
+        var connection = bus.Host.Services.GetRequiredService<IConnection>();
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: Cancellation);
+        // A queue that holds nothing and rejects what it cannot hold: the broker answers every Refused event with a nack.
+        await channel.QueueDeclareAsync(full, durable: false, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-max-length"] = 0, ["x-overflow"] = "reject-publish" }, cancellationToken: Cancellation);
+        await channel.QueueBindAsync(full, exchange, type, cancellationToken: Cancellation);
+        try
+        {
+            await using (var scope = bus.Host.Services.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
+                db.AddEvent(new Refused("stuck"));
+                db.AddEvent(new Probe("behind"));
+                await db.SaveChangesAsync(Cancellation);
+            }
+
+            await bus.WaitUntilAsync(db => db.Set<OutboxMessage>().CountAsync(m => m.Type == type && m.ParkedAt != null, Cancellation), parked => parked == 1);
+            var stuck = await bus.QueryAsync(db => db.Set<OutboxMessage>().SingleAsync(m => m.Type == type, Cancellation));
+            Assert.Equal(2, stuck.Attempts);
+            Assert.False(string.IsNullOrEmpty(stuck.LastError));
+            Assert.Null(stuck.PublishedAt);
+            // Parked: what comes after goes out as usual (a batch that no longer picks the parked event up), and it is not sent again.
+            await bus.AddAndWaitUntilHandledAsync("after");
+            Assert.Equal(2, await bus.QueryAsync(db => db.Set<OutboxMessage>().Where(m => m.Type == type).Select(m => m.Attempts).SingleAsync(Cancellation)));
+            Assert.Equal(1, await bus.QueryAsync(db => db.Handled.CountAsync(h => h.Note == "behind", Cancellation)));
+        }
+        finally
+        {
+            await channel.QueueDeleteAsync(full, cancellationToken: CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task A_poison_message_goes_to_the_dead_letter_queue_after_the_attempts_and_blocks_nothing()
     {
         await using var bus = await ProbeBus.StartAsync(fixture.App);
@@ -199,6 +238,9 @@ public sealed class EventBusTests(SharedAppFixture fixture)
 
     /// <summary>An event type no consumer subscribes to.</summary>
     private sealed record Unsubscribed(string Note) : IntegrationEvent;
+
+    /// <summary>An event type the broker refuses in the parking test.</summary>
+    private sealed record Refused(string Note) : IntegrationEvent;
 
     /// <summary>A host with the event bus, an inbox and an outbox relay on a scratch database; removes its queues and database when disposed.</summary>
     private sealed class ProbeBus : IAsyncDisposable

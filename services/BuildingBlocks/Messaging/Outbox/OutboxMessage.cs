@@ -20,6 +20,15 @@ public sealed class OutboxMessage
     /// <summary>When the broker confirmed it; null while pending.</summary>
     public DateTimeOffset? PublishedAt { get; set; }
 
+    /// <summary>Times the broker refused it.</summary>
+    public int Attempts { get; set; }
+
+    /// <summary>Why the broker last refused it.</summary>
+    public string? LastError { get; set; }
+
+    /// <summary>When the relay gave up on it (<see cref="EventBusOptions.OutboxMaxAttempts"/> refusals); null while it is still tried.</summary>
+    public DateTimeOffset? ParkedAt { get; set; }
+
     public string? TraceParent { get; set; }
 
     public string? TraceState { get; set; }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using RabbitMQ.Client.Exceptions;
 
 namespace Platform.Messaging.Outbox;
 
@@ -119,7 +120,7 @@ internal sealed partial class OutboxRelay(NpgsqlDataSource database, EventPublis
 
         var pending = new List<(long Sequence, EventMessage Message)>();
         await using (var select = new NpgsqlCommand(
-            "SELECT sequence, id, type, payload::text, trace_parent, trace_state FROM outbox_messages WHERE published_at IS NULL ORDER BY sequence LIMIT $1",
+            "SELECT sequence, id, type, payload::text, trace_parent, trace_state FROM outbox_messages WHERE published_at IS NULL AND parked_at IS NULL ORDER BY sequence LIMIT $1",
             connection, transaction))
         {
             select.Parameters.Add(new NpgsqlParameter { Value = BatchSize });
@@ -135,12 +136,21 @@ internal sealed partial class OutboxRelay(NpgsqlDataSource database, EventPublis
         // round trip (and disk sync) per batch instead of per event.
         var confirms = await publisher.PublishAllAsync(pending.Select(p => p.Message).ToList(), cancellationToken);
         var published = pending.Where((_, i) => confirms[i] is null).Select(p => p.Sequence).ToArray();
-        if (published.Length > 0)
+        var refused = pending.Select((p, i) => (p.Sequence, Error: confirms[i])).Where(r => r.Error is PublishException).ToList();
+        if (published.Length > 0 || refused.Count > 0)
         {
             // What the broker confirmed is marked even when others failed, so it is not sent again.
-            await using var mark = new NpgsqlCommand("UPDATE outbox_messages SET published_at = now() WHERE sequence = ANY($1)", connection, transaction);
-            mark.Parameters.Add(new NpgsqlParameter { Value = published });
-            await mark.ExecuteNonQueryAsync(CancellationToken.None);
+            await using (var mark = new NpgsqlCommand("UPDATE outbox_messages SET published_at = now() WHERE sequence = ANY($1)", connection, transaction))
+            {
+                mark.Parameters.Add(new NpgsqlParameter { Value = published });
+                await mark.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+
+            foreach (var (sequence, error) in refused)
+            {
+                await CountRefusalAsync(connection, transaction, sequence, error!.Message);
+            }
+
             await transaction.CommitAsync(CancellationToken.None);
         }
 
@@ -151,6 +161,31 @@ internal sealed partial class OutboxRelay(NpgsqlDataSource database, EventPublis
 
         return pending.Count;
     }
+
+    /// <summary>
+    /// The broker refused the event: one more attempt counted, with its error; at <see cref="EventBusOptions.OutboxMaxAttempts"/>
+    /// it is parked, so it no longer holds up the events behind it (order still holds among the others, per aggregate too).
+    /// </summary>
+    private async Task CountRefusalAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long sequence, string error)
+    {
+        await using var count = new NpgsqlCommand("""
+            UPDATE outbox_messages SET attempts = attempts + 1, last_error = left($2, 2000),
+                parked_at = CASE WHEN attempts + 1 >= $3 THEN now() END
+            WHERE sequence = $1
+            RETURNING parked_at IS NOT NULL, type, id
+            """, connection, transaction)
+        {
+            Parameters = { new() { Value = sequence }, new() { Value = error }, new() { Value = options.Value.OutboxMaxAttempts } },
+        };
+        await using var reader = await count.ExecuteReaderAsync(CancellationToken.None);
+        if (await reader.ReadAsync(CancellationToken.None) && reader.GetBoolean(0))
+        {
+            LogParked(logger, reader.GetString(1), reader.GetGuid(2), options.Value.OutboxMaxAttempts, error);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Error, "Outbox event {Type} {Id} parked after the broker refused it {Attempts} times: {Error}")]
+    private static partial void LogParked(ILogger logger, string type, Guid id, int attempts, string error);
 
     [LoggerMessage(LogLevel.Warning, "Outbox relay paused for {Seconds} s: {Reason}")]
     private static partial void LogRelayFailed(ILogger logger, double seconds, string reason);

@@ -51,6 +51,10 @@ namespace Platform.Payments.Data.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Sequence"));
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -58,6 +62,15 @@ namespace Platform.Payments.Data.Migrations
                     b.Property<Guid>("Id")
                         .HasColumnType("uuid")
                         .HasColumnName("id");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("last_error");
+
+                    b.Property<DateTimeOffset?>("ParkedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("parked_at");
 
                     b.Property<string>("Payload")
                         .IsRequired()
@@ -86,8 +99,11 @@ namespace Platform.Payments.Data.Migrations
 
                     b.HasKey("Sequence");
 
+                    b.HasIndex(new[] { "Sequence" }, "ix_outbox_messages_parked")
+                        .HasFilter("parked_at IS NOT NULL");
+
                     b.HasIndex(new[] { "Sequence" }, "ix_outbox_messages_pending")
-                        .HasFilter("published_at IS NULL");
+                        .HasFilter("published_at IS NULL AND parked_at IS NULL");
 
                     b.HasIndex(new[] { "Id" }, "ux_outbox_messages_id")
                         .IsUnique();

@@ -1,0 +1,90 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Platform.Catalog.Migrations
+{
+    /// <inheritdoc />
+    public partial class OutboxParking : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "ix_outbox_messages_pending",
+                table: "outbox_messages");
+
+            migrationBuilder.AddColumn<int>(
+                name: "attempts",
+                table: "outbox_messages",
+                type: "integer",
+                nullable: false,
+                defaultValue: 0);
+
+            migrationBuilder.AddColumn<string>(
+                name: "last_error",
+                table: "outbox_messages",
+                type: "character varying(2000)",
+                maxLength: 2000,
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "parked_at",
+                table: "outbox_messages",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_outbox_messages_parked",
+                table: "outbox_messages",
+                column: "sequence",
+                filter: "parked_at IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_outbox_messages_pending",
+                table: "outbox_messages",
+                column: "sequence",
+                filter: "published_at IS NULL AND parked_at IS NULL");
+
+            // The inventory worker relays this outbox: it counts refusals and parks events too.
+            migrationBuilder.Sql("""
+                DO $$ BEGIN
+                  IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'inventory') THEN
+                    GRANT UPDATE (attempts, last_error, parked_at) ON outbox_messages TO inventory;
+                  END IF;
+                END $$;
+                """);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "ix_outbox_messages_parked",
+                table: "outbox_messages");
+
+            migrationBuilder.DropIndex(
+                name: "ix_outbox_messages_pending",
+                table: "outbox_messages");
+
+            migrationBuilder.DropColumn(
+                name: "attempts",
+                table: "outbox_messages");
+
+            migrationBuilder.DropColumn(
+                name: "last_error",
+                table: "outbox_messages");
+
+            migrationBuilder.DropColumn(
+                name: "parked_at",
+                table: "outbox_messages");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_outbox_messages_pending",
+                table: "outbox_messages",
+                column: "sequence",
+                filter: "published_at IS NULL");
+        }
+    }
+}
