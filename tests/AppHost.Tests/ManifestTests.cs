@@ -134,7 +134,7 @@ public sealed class ManifestTests(PublishedManifest manifest) : IClassFixture<Pu
         string[] expected =
         [
             "eventbus-password", "identity-demo-password", "identity-encryption-key", "identity-signing-key",
-            "identity-web-secret", "identity-workers-secret", "postgres-password", "redis-password",
+            "identity-web-secret", "identity-workers-secret", "postgres-password", "postgres-streaming-password", "redis-password",
             // each service's database login
             "postgres-catalog-password", "postgres-identity-password", "postgres-orders-password",
 //#if (workers)

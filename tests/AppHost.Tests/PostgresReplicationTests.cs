@@ -89,6 +89,40 @@ public sealed class PostgresReplicationTests(SharedAppFixture fixture)
     }
 
     [Fact]
+    public async Task Replicas_stream_as_the_replication_role_which_can_open_no_service_database()
+    {
+        await using (var primary = await OpenAsync("postgres"))
+        {
+            // Both replicas streaming (another test may have just restarted one), each as the replication role.
+            var users = await Eventually.ReachesAsync(async () =>
+            {
+                await using var streams = new NpgsqlCommand("SELECT usename FROM pg_stat_replication WHERE state = 'streaming'", primary);
+                var found = new List<string>();
+                await using var reader = await streams.ExecuteReaderAsync(Cancellation);
+                while (await reader.ReadAsync(Cancellation))
+                {
+                    found.Add(reader.GetString(0));
+                }
+
+                return found;
+            }, found => found.Count == 2, found => $"streaming: {string.Join(", ", found)}", TimeSpan.FromSeconds(30));
+            Assert.All(users, user => Assert.Equal("replicator", user));
+            await using var role = new NpgsqlCommand("SELECT rolsuper OR rolcreaterole OR rolcreatedb FROM pg_roles WHERE rolname = 'replicator' AND rolreplication", primary);
+            Assert.Equal(false, await role.ExecuteScalarAsync(Cancellation));
+        }
+
+        var password = await fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>()
+            .Single(p => p.Name == "postgres-streaming-password").GetValueAsync(Cancellation);
+        var server = new NpgsqlConnectionStringBuilder(await fixture.App.ConnectionStringAsync("postgres", Cancellation))
+        {
+            Username = "replicator", Password = password, Database = "catalogdb", Pooling = false,
+        };
+        await using var catalog = new NpgsqlConnection(server.ConnectionString);
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => catalog.OpenAsync(Cancellation));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+    }
+
+    [Fact]
     public async Task Each_service_database_exists_on_the_primary()
     {
         foreach (var database in new[] { "identitydb", "catalogdb", "ordersdb" })

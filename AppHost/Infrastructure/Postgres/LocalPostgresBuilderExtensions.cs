@@ -8,17 +8,21 @@ public static class LocalPostgresBuilderExtensions
 {
     /// <summary>
     /// Adds a local PostgreSQL primary whose data lives in <paramref name="dataRoot"/>/<paramref name="name"/>.
-    /// The cluster is initialised on first start (scram-sha-256, superuser <c>postgres</c>).
+    /// The cluster is initialised on first start (scram-sha-256, superuser <c>postgres</c>); replicas stream with the
+    /// replication role, whose password is <paramref name="replicationPassword"/>.
     /// </summary>
     public static IResourceBuilder<LocalPostgresServerResource> AddLocalPostgres(this IDistributedApplicationBuilder builder,
-        [ResourceName] string name, IResourceBuilder<ParameterResource> password, string dataRoot, string? binDirectory = null)
+        [ResourceName] string name, IResourceBuilder<ParameterResource> password, IResourceBuilder<ParameterResource> replicationPassword,
+        string dataRoot, string? binDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(password);
+        ArgumentNullException.ThrowIfNull(replicationPassword);
 
         var binaries = PostgresBinaries.Find(binDirectory);
         var account = ServiceAccount.For("postgres", PostgresBinaries.DebianPackage);
         var primary = builder.AddServer(name, binaries, account, dataRoot, password.Resource, primary: null);
+        primary.Resource.ReplicationPasswordParameter = replicationPassword.Resource;
 
         primary.OnBeforeResourceStarted((server, _, ct) => PostgresCluster.PreparePrimaryAsync(server, builder.Resources, ct));
         primary.OnResourceReady((server, evt, ct) => PostgresCluster.OnPrimaryReadyAsync(server, builder.Resources, evt.Services, ct));
@@ -41,7 +45,7 @@ public static class LocalPostgresBuilderExtensions
             var port = source.Endpoint.Property(EndpointProperty.Port);
             context.Args.Add("-c");
             context.Args.Add(ReferenceExpression.Create(
-                $"primary_conninfo=host=127.0.0.1 port={port} user={PostgresDefaults.SuperUser} passfile={LocalPostgresServerResource.Quote(source.PassFile)} application_name={name}"));
+                $"primary_conninfo=host=127.0.0.1 port={port} user={PostgresDefaults.ReplicationUser} passfile={LocalPostgresServerResource.Quote(source.PassFile)} application_name={name}"));
             context.Args.Add("-c");
             context.Args.Add($"primary_slot_name={replica.Resource.SlotName}");
         });

@@ -30,6 +30,9 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
     /// <summary>The superuser password.</summary>
     public ParameterResource PasswordParameter { get; }
 
+    /// <summary>The replication role's password (a primary's; a replica streams with its primary's).</summary>
+    public ParameterResource? ReplicationPasswordParameter { get; internal set; }
+
     /// <summary>The primary this server streams from, or null for the primary itself.</summary>
     public LocalPostgresServerResource? Primary { get; }
 
@@ -39,7 +42,7 @@ public sealed class LocalPostgresServerResource : ExecutableResource, IResourceW
     /// <summary>The replication slot a replica holds on its primary.</summary>
     internal string SlotName => Name.Replace('-', '_').ToLowerInvariant();
 
-    /// <summary>The password file (one line, for the superuser) that replicas use to reach the primary.</summary>
+    /// <summary>The password file (one line, for the replication role) that replicas use to reach the primary.</summary>
     internal string PassFile => Path.Combine(Path.GetDirectoryName(DataDirectory)!, "pgpass");
 
     /// <summary>A connection-string value quoted for libpq (conninfo), so paths with spaces survive.</summary>

@@ -18,7 +18,8 @@ internal static class PostgresCluster
         var root = Path.GetDirectoryName(primary.DataDirectory)!;
         await primary.Account.CreateOwnedDirectoryAsync(root, ct);
         var password = await primary.PasswordParameter.GetValueAsync(ct) ?? "";
-        await WriteOwnedFileAsync(primary, primary.PassFile, $"*:*:*:{PostgresDefaults.SuperUser}:{password}\n", ct);
+        var replicationPassword = await ReplicationPasswordAsync(primary, ct);
+        await WriteOwnedFileAsync(primary, primary.PassFile, $"*:*:*:{PostgresDefaults.ReplicationUser}:{replicationPassword}\n", ct);
 
         var replicas = resources.OfType<LocalPostgresServerResource>().Where(r => r.Primary == primary).ToArray();
         // Replicas no longer in the app model (fewer configured) go; their slots go when the primary is ready.
@@ -65,6 +66,9 @@ internal static class PostgresCluster
         // needs it running. WaitFor's own wait runs after this handler, so it cannot be relied on here.
         var primary = replica.Primary!;
         await services.GetRequiredService<ResourceNotificationService>().WaitForResourceHealthyAsync(primary.Name, ct);
+        // Every start: the role a clone and the streaming use exists, with the password in the pass file.
+        await PostgresLogins.EnsureReplicationRoleAsync(await primary.ConnectionStringExpression.GetValueAsync(ct) ?? "",
+            await ReplicationPasswordAsync(primary, ct), ct);
         var logger = services.GetRequiredService<ResourceLoggerService>().GetLogger(replica);
         if (await WhyNotReusableAsync(replica, ct) is not { } reason)
         {
@@ -81,7 +85,7 @@ internal static class PostgresCluster
         await replica.Account.RunAsync(replica.Binaries.BaseBackup,
         [
             "-D", building,
-            "-d", $"host=127.0.0.1 port={port} user={PostgresDefaults.SuperUser} passfile={LocalPostgresServerResource.Quote(primary.PassFile)}",
+            "-d", $"host=127.0.0.1 port={port} user={PostgresDefaults.ReplicationUser} passfile={LocalPostgresServerResource.Quote(primary.PassFile)}",
             "-X", "stream", "-C", "-S", replica.SlotName, "-c", "fast", "--no-password",
         ], ct);
         // Connection settings come from the command line at every start (the primary's port can
@@ -144,6 +148,10 @@ internal static class PostgresCluster
             _ => null,
         };
     }
+
+    private static async Task<string> ReplicationPasswordAsync(LocalPostgresServerResource primary, CancellationToken ct) =>
+        await (primary.ReplicationPasswordParameter ?? throw new InvalidOperationException($"'{primary.Name}' has no replication password."))
+            .GetValueAsync(ct) ?? "";
 
     private static async Task<string?> ScalarAsync(LocalPostgresServerResource server, string sql, CancellationToken ct, params object[] parameters)
     {

@@ -8,33 +8,34 @@ public static class PostgresInfrastructure
     /// <summary>
     /// Adds a primary named <paramref name="name"/> and <see cref="SharedInfrastructure.PostgresReadReplicas"/>
     /// streaming replicas named <c>{name}-replica1..N</c>; the superuser password is the
-    /// <c>{name}-password</c> parameter.
+    /// <c>{name}-password</c> parameter, the replication role's <c>{name}-streaming-password</c>.
     /// </summary>
     public static ReplicatedPostgres AddPostgres(this SharedInfrastructure infrastructure, [ResourceName] string name)
     {
         ArgumentNullException.ThrowIfNull(infrastructure);
         var password = infrastructure.AddPassword($"{name}-password");
+        var replicationPassword = infrastructure.AddPassword($"{name}-streaming-password");
         var replicaNames = Enumerable.Range(1, infrastructure.PostgresReadReplicas).Select(i => $"{name}-replica{i}").ToArray();
 
         if (infrastructure.Mode == InfrastructureMode.Containers)
         {
-            return AddContainers(infrastructure, name, password, replicaNames);
+            return AddContainers(infrastructure, name, password, replicationPassword, replicaNames);
         }
 
         return OperatingSystem.IsWindows()
             ? throw SharedInfrastructure.LocalModeUnsupported()
-            : AddLocal(infrastructure, name, password, replicaNames);
+            : AddLocal(infrastructure, name, password, replicationPassword, replicaNames);
     }
 
     private static ReplicatedPostgres AddContainers(SharedInfrastructure infrastructure, string name,
-        IResourceBuilder<ParameterResource> password, string[] replicaNames)
+        IResourceBuilder<ParameterResource> password, IResourceBuilder<ParameterResource> replicationPassword, string[] replicaNames)
     {
         var builder = infrastructure.Builder;
         var primary = builder.AddPostgres(name, password: password)
             .WithDataVolume(infrastructure.DataVolumeName(name))
-            .WithStreamingReplication();
+            .WithStreamingReplication(replicationPassword);
         var replicas = replicaNames
-            .Select(replicaName => primary.AddReplicaContainer(replicaName, infrastructure.DataVolumeName(replicaName)))
+            .Select(replicaName => primary.AddReplicaContainer(replicaName, replicationPassword, infrastructure.DataVolumeName(replicaName)))
             .ToArray();
 
         return new ReplicatedPostgres(builder,
@@ -45,10 +46,10 @@ public static class PostgresInfrastructure
 
     [UnsupportedOn("windows")]
     private static ReplicatedPostgres AddLocal(SharedInfrastructure infrastructure, string name,
-        IResourceBuilder<ParameterResource> password, string[] replicaNames)
+        IResourceBuilder<ParameterResource> password, IResourceBuilder<ParameterResource> replicationPassword, string[] replicaNames)
     {
         var builder = infrastructure.Builder;
-        var primary = builder.AddLocalPostgres(name, password, DataRoot(infrastructure),
+        var primary = builder.AddLocalPostgres(name, password, replicationPassword, DataRoot(infrastructure),
             builder.Configuration["Infrastructure:PostgresBinDirectory"]);
         var replicas = replicaNames.Select(primary.AddReadReplica).ToArray();
 

@@ -11,6 +11,10 @@ namespace Platform.AppHost.Infrastructure.Postgres;
 /// </summary>
 internal static class PostgresLogins
 {
+    // Replicas and databases get ready at the same time: two sessions changing one role at once would fail
+    // ("tuple concurrently updated"), so this process changes roles one statement batch at a time.
+    private static readonly SemaphoreSlim OneAtATime = new(1, 1);
+
     /// <summary>
     /// Creates the roles (or brings them in line with their password parameters) and hands the database, and
     /// anything in it the superuser created, to the owner. Idempotent: runs whenever the database is ready.
@@ -57,6 +61,23 @@ internal static class PostgresLogins
             """, ct);
     }
 
+    /// <summary>
+    /// Creates the replication role (or brings its password in line): it may stream WAL and manage replication slots,
+    /// nothing else — replicas never hold the superuser's password. <paramref name="serverConnectionString"/> is the superuser's.
+    /// </summary>
+    public static async Task EnsureReplicationRoleAsync(string serverConnectionString, string password, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection($"{serverConnectionString};Database=postgres;Pooling=false");
+        await connection.OpenAsync(ct);
+        var name = new NpgsqlCommandBuilder().QuoteIdentifier(PostgresDefaults.ReplicationUser);
+        await ExecuteAsync(connection, $"""
+            DO $$ BEGIN
+              IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {Literal(PostgresDefaults.ReplicationUser)}) THEN CREATE ROLE {name}; END IF;
+            END $$;
+            ALTER ROLE {name} WITH LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD {Literal(password)};
+            """, ct);
+    }
+
     /// <summary>Healthy once <paramref name="login"/> can open its database: the role exists with the current password.</summary>
     public sealed class CanConnect(IResourceWithConnectionString login) : IHealthCheck
     {
@@ -80,7 +101,15 @@ internal static class PostgresLogins
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(ct);
+        await OneAtATime.WaitAsync(ct);
+        try
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        finally
+        {
+            OneAtATime.Release();
+        }
     }
 }
