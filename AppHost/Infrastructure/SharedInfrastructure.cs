@@ -104,6 +104,19 @@ public sealed class SharedInfrastructure
         return Convert.ToBase64String(rsa.ExportPkcs8PrivateKey());
     }, publishDefault: null);
 
+    /// <summary>
+    /// A generated self-signed certificate with its private key (base64 PKCS#12, no password), e.g. to encrypt Data
+    /// Protection keys at rest. In run mode it is kept in the state folder; a deployment must supply its own.
+    /// </summary>
+    public IResourceBuilder<ParameterResource> AddCertificate(string name) => AddSecret(name, () =>
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest($"CN={name}", rsa,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(10));
+        return Convert.ToBase64String(certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12));
+    }, publishDefault: null);
+
     private IResourceBuilder<ParameterResource> AddSecret(string name, Func<string> generate, ParameterDefault? publishDefault)
     {
         ParameterDefault? value = Builder.ExecutionContext.IsRunMode

@@ -18,6 +18,7 @@ builder.AddIdentityDatabase();  // identitydb on the Postgres primary
 builder.AddAccounts();          // ASP.NET Core Identity: password rules, lockout
 builder.AddTokenServer();       // OpenIddict: code + PKCE, client credentials, refresh, JWKS
 builder.AddIdentityApi();       // users API, login and registration pages, attempts limited per address
+builder.AddSharedKeys();        // Redis: one encrypted Data Protection key ring (login cookies, form tokens) for every start
 
 var app = builder.Build();
 

@@ -133,10 +133,13 @@ public sealed class ManifestTests(PublishedManifest manifest) : IClassFixture<Pu
 
         string[] expected =
         [
-            "eventbus-password", "identity-demo-password", "identity-encryption-key", "identity-signing-key",
+            "eventbus-password", "identity-data-protection-certificate", "identity-demo-password", "identity-encryption-key", "identity-signing-key",
             "identity-web-secret", "identity-workers-secret", "postgres-password", "postgres-streaming-password", "redis-password",
             // each service's database login
             "postgres-catalog-password", "postgres-identity-password", "postgres-orders-password",
+//#if (web)
+            "web-data-protection-certificate",
+//#endif
 //#if (workers)
             "postgres-inventory-password", "postgres-payments-password",
 //#endif
@@ -150,8 +153,9 @@ public sealed class ManifestTests(PublishedManifest manifest) : IClassFixture<Pu
             Assert.Null(defaultValue?["value"]);
         }
 
-        // There is no generator for an RSA key: a deployment supplies its own.
+        // There is no generator for an RSA key or a certificate: a deployment supplies its own.
         Assert.Null(secrets["identity-signing-key"]["inputs"]!["value"]!["default"]);
+        Assert.Null(secrets["identity-data-protection-certificate"]["inputs"]!["value"]!["default"]);
     }
 
     [Fact]

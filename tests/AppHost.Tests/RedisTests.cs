@@ -30,4 +30,24 @@ public sealed class RedisTests(SharedAppFixture fixture)
 
         Assert.Equal("hello", (string?)await redis.GetDatabase().StringGetAsync(key));
     }
+
+    [Theory]
+    [InlineData("identity")]
+//#if (web)
+    [InlineData("web")]
+//#endif
+    public async Task Data_protection_keys_in_redis_are_encrypted_with_the_certificate(string application)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(await fixture.App.ConnectionStringAsync("redis", Cancellation));
+
+        var keys = (await redis.GetDatabase().ListRangeAsync($"{application}:data-protection-keys")).Select(k => k.ToString()).ToList();
+
+        Assert.NotEmpty(keys);
+        Assert.All(keys, key =>
+        {
+            Assert.Contains("<encryptedSecret", key, StringComparison.Ordinal);
+            Assert.Contains("EncryptedXmlDecryptor", key, StringComparison.Ordinal); // the certificate's, not an unprotected key
+            Assert.DoesNotContain("<value>", key, StringComparison.Ordinal);        // where the key itself would be, in clear
+        });
+    }
 }

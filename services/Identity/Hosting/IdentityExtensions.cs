@@ -68,6 +68,16 @@ public static class IdentityExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Redis holds the Data Protection key ring (encrypted with <c>DataProtection:Certificate</c>): the login cookie and the
+    /// pages' form tokens stay valid when identity restarts or runs as several instances.
+    /// </summary>
+    public static IHostApplicationBuilder AddSharedKeys(this IHostApplicationBuilder builder)
+    {
+        builder.AddRedisClient("redis");
+        return builder.AddSharedDataProtection("identity");
+    }
+
     /// <summary>The users API and the login and registration pages: OpenAPI document, Razor Pages, attempts limited per client address.</summary>
     public static IHostApplicationBuilder AddIdentityApi(this IHostApplicationBuilder builder)
     {

@@ -290,11 +290,14 @@ public sealed class IdentityTests(SharedAppFixture fixture)
     }
 
     [Fact]
-    public async Task Tokens_issued_before_the_identity_service_restarts_stay_valid()
+    public async Task Tokens_sessions_and_forms_from_before_the_identity_service_restarts_stay_valid()
     {
         var password = await Identity.SecretAsync("identity-demo-password", Cancellation);
-        var user = await Identity.LogInAsync(IdentityClient.Customer, password, "openid users", Cancellation);
+        using var browser = Identity.Browser();
+        var user = await Identity.LogInAsync(browser, IdentityClient.Customer, password, "openid users", Cancellation);
         var machine = await Identity.WorkersTokenAsync("catalog", Cancellation);
+        using var otherBrowser = Identity.Browser();
+        var form = await otherBrowser.GetStringAsync(new Uri("/account/login", UriKind.Relative), Cancellation);
         var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
 
         var restarted = await commands.ExecuteCommandAsync("identity", KnownResourceCommands.RestartCommand, Cancellation);
@@ -309,5 +312,16 @@ public sealed class IdentityTests(SharedAppFixture fixture)
         using var items = await client.SendAsync(request, Cancellation);
         Assert.Equal(HttpStatusCode.OK, me.StatusCode);
         Assert.Equal(HttpStatusCode.OK, items.StatusCode);
+
+        // The keys are in Redis, not in the old process: its login cookie still signs in, its form still posts.
+        Assert.True(await IdentityClient.IsSignedInAsync(browser, Cancellation));
+        using var login = await otherBrowser.PostAsync(new Uri("/account/login", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Email"] = IdentityClient.Customer,
+            ["Password"] = password,
+            ["ReturnUrl"] = "/",
+            ["__RequestVerificationToken"] = IdentityClient.AntiforgeryToken(form),
+        }), Cancellation);
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
     }
 }

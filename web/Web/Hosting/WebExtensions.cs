@@ -1,8 +1,5 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -11,7 +8,6 @@ using Platform.Web.Api;
 using Platform.Web.Cart;
 using Platform.Web.Components;
 using Platform.Web.Orders;
-using StackExchange.Redis;
 
 namespace Platform.Web.Hosting;
 
@@ -20,17 +16,12 @@ public static class WebExtensions
 {
     /// <summary>
     /// Redis holds what every instance must share: sign-in sessions (with their tokens), carts, and one Data Protection
-    /// key ring — a cookie or form token issued by one instance works on the others.
+    /// key ring, encrypted — a cookie or form token issued by one instance works on the others.
     /// </summary>
     public static IHostApplicationBuilder AddSharedState(this IHostApplicationBuilder builder)
     {
         builder.AddRedisClient("redis");
-        builder.Services.AddDataProtection().SetApplicationName("platform-web");
-        builder.Services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>((options, redis) =>
-            options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), "web:data-protection-keys"));
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddHostedService<SharedKeyRingAtStart>(); // one first key, not one per instance
-        return builder;
+        return builder.AddSharedDataProtection("web");
     }
 
     /// <summary>

@@ -1,18 +1,17 @@
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
-namespace Platform.Web.Hosting;
+namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// Instances that start together on an empty key ring would each create a key of their own and, until they read the ring
 /// again, refuse each other's cookies and circuits. So the first key is made once: under a Redis lock, by whichever
 /// instance takes it; the others wait (at most 30 s) until it is there. Only then does this instance serve.
 /// </summary>
-internal sealed partial class SharedKeyRingAtStart(IConnectionMultiplexer redis, IKeyManager keys, TimeProvider time,
+internal sealed partial class SharedKeyRingAtStart(IConnectionMultiplexer redis, IKeyManager keys, string lockKey, TimeProvider time,
     ILogger<SharedKeyRingAtStart> logger) : IHostedService
 {
-    private const string LockKey = "web:data-protection-keys:lock";
-
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var database = redis.GetDatabase();
@@ -20,7 +19,7 @@ internal sealed partial class SharedKeyRingAtStart(IConnectionMultiplexer redis,
         var deadline = time.GetUtcNow().AddSeconds(30);
         while (!HasUsableKey() && time.GetUtcNow() < deadline)
         {
-            if (await database.LockTakeAsync(LockKey, token, TimeSpan.FromSeconds(30)))
+            if (await database.LockTakeAsync(lockKey, token, TimeSpan.FromSeconds(30)))
             {
                 try
                 {
@@ -33,7 +32,7 @@ internal sealed partial class SharedKeyRingAtStart(IConnectionMultiplexer redis,
                 }
                 finally
                 {
-                    await database.LockReleaseAsync(LockKey, token);
+                    await database.LockReleaseAsync(lockKey, token);
                 }
 
                 return;
