@@ -23,7 +23,8 @@ var redis = infrastructure.AddRedis("redis");           // cache, output cache, 
 var eventBus = infrastructure.AddRabbitMQ("eventbus");  // integration events
 
 // Services
-var identity = builder.AddIdentityService("identity", infrastructure, identityDb);  // OpenID Connect provider
+var identity = builder.AddIdentityService("identity", infrastructure, identityDb)  // OpenID Connect provider
+    .WithDataProtectionKeys(infrastructure, redis);     // login cookies and form tokens survive restarts
 var instances = int.Parse(builder.Configuration["Services:Instances"] ?? "2", CultureInfo.InvariantCulture);      // of each API, balanced by the gateway
 
 var catalog = builder.AddService<Projects.Platform_Catalog>("catalog")
@@ -36,7 +37,9 @@ var catalog = builder.AddService<Projects.Platform_Catalog>("catalog")
 var orders = builder.AddService<Projects.Platform_Orders>("orders")
     .WithDatabase(ordersDb)
     .WithReference(eventBus).WaitFor(eventBus)  // OrderPlaced out (outbox relay), outcomes in
+    .WithDeadLetterRedrive(eventBus, "orders")  // operator command: outcomes that failed for good, handled again
     .WithReference(identity)
+    .WithSettingsFrom("Orders")                 // --Orders:SettleDeadline: unsettled orders are cancelled after it
     .WithInstances(instances);
 
 // Front door: the only public entry to the APIs and to signing in
@@ -48,7 +51,7 @@ identity.WithIssuer(gateway);                   // tokens say iss = the gateway'
 
 // Web app: storefront and back office (Blazor), two replicas
 builder.AddWebApp("web", identity, gateway)    // signs users in with identity; APIs only through the gateway
-    .WithReference(redis).WaitFor(redis)        // sessions, carts, Data Protection keys shared by the replicas
+    .WithDataProtectionKeys(infrastructure, redis) // sessions, carts, Data Protection keys shared by the replicas
     .WithReference(eventBus)                    // OrderSettled: order status pushed to open pages
     .WithReplicas(2);
 //#endif
@@ -57,12 +60,12 @@ builder.AddWebApp("web", identity, gateway)    // signs users in with identity; 
 // Workers: competing consumers, two replicas each
 builder.AddWorker<Projects.Platform_Inventory>("inventory")
     .WithDatabaseOf(catalog, catalogDb)         // reserves stock in the catalog's database
-    .WithEventBusConsumer(eventBus, "inventory") // OrderPlaced, PaymentFailed in; StockReserved/Rejected/Released out
+    .WithEventBusConsumer(eventBus, "inventory") // OrderPlaced, PaymentFailed, OrderExpired in; StockReserved/Rejected/Released out
     .WithReplicas(2);
 
 builder.AddWorker<Projects.Platform_Payments>("payments")
     .WithDatabase(paymentsDb)
-    .WithEventBusConsumer(eventBus, "payments") // StockReserved in; PaymentSucceeded/Failed out
+    .WithEventBusConsumer(eventBus, "payments") // StockReserved, OrderExpired in; PaymentSucceeded/Failed out
     .WithSettingsFrom("Payments")               // the simulated provider: --Payments:Latency, --Payments:FailureRate
     .WithReplicas(2);
 //#endif

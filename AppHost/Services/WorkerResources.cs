@@ -15,7 +15,8 @@ public static class WorkerResources
 
     /// <summary>
     /// Connects the worker to the event bus (after the broker is up) as the consumer <paramref name="consumer"/>: the
-    /// worker is healthy while the broker counts a consumer on that queue for every replica.
+    /// worker is healthy while the broker counts a consumer on that queue for every replica. Its dead letters can be
+    /// redriven with a command.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithEventBusConsumer(this IResourceBuilder<ProjectResource> worker,
         IResourceBuilder<IResourceWithConnectionString> eventBus, string consumer)
@@ -24,7 +25,7 @@ public static class WorkerResources
         var healthCheckKey = $"{worker.Resource.Name}_consumers";
         worker.ApplicationBuilder.Services.AddHealthChecks().Add(new(healthCheckKey,
             _ => new QueueConsumersHealthCheck(probe, consumer, worker.Resource), failureStatus: null, tags: null));
-        return worker.WithReference(eventBus).WaitFor(eventBus).WithHealthCheck(healthCheckKey);
+        return worker.WithReference(eventBus).WaitFor(eventBus).WithHealthCheck(healthCheckKey).WithDeadLetterRedrive(eventBus, consumer);
     }
 
     private sealed class QueueConsumersHealthCheck(ProbeConnection probe, string queue, IResource worker) : IHealthCheck

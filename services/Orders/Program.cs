@@ -14,6 +14,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddOrdersDatabase();    // ordersdb: commands on the primary, queries on the replicas
 builder.AddOrdersMessaging();   // OrderPlaced and OrderSettled out (outbox), stock and payment outcomes in (inbox)
+builder.AddOrderDeadline();    // orders not settled within Orders:SettleDeadline are cancelled (OrderExpired)
 builder.AddOrdersApi();         // JWT for the orders audience, scope, validation, OpenAPI
 
 var app = builder.Build();

@@ -126,14 +126,15 @@ public sealed class SharedAppCollection : ICollectionFixture<SharedAppFixture>
 
 //#if (workers)
 /// <summary>
-/// A platform whose payment provider declines every charge (<c>Payments:FailureRate=1</c>), after 3 s — long
-/// enough to kill a payments worker while it holds a message.
+/// A platform whose payment provider declines every charge (<c>Payments:FailureRate=1</c>), answering after 3 s — long
+/// enough to kill a payments worker while it holds a message — and whose orders expire after 30 s, not 15 min.
 /// </summary>
 public sealed class DeclinedPaymentsFixture() : AppFixture(SharedAppFixture.TestMode)
 {
     public override IReadOnlyList<string> ExpectedHealthyResources => [];
 
-    protected override IEnumerable<string> AppArguments => ["--Payments:FailureRate=1", "--Payments:Latency=00:00:03"];
+    protected override IEnumerable<string> AppArguments =>
+        ["--Payments:FailureRate=1", "--Payments:Latency=00:00:03", "--Orders:SettleDeadline=00:00:30", "--Orders:DeadlineCheckInterval=00:00:01"];
 }
 
 [CollectionDefinition(Name)]

@@ -28,3 +28,9 @@ public sealed record PaymentFailed(Guid OrderId, string Reason, IReadOnlyList<Pr
 
 /// <summary>Orders: the order reached its final state — <c>confirmed</c> (with its total) or <c>cancelled</c> (with the reason).</summary>
 public sealed record OrderSettled(Guid OrderId, string BuyerId, string Status, string? Reason, decimal? Total) : IntegrationEvent;
+
+/// <summary>
+/// Orders: the order was not settled within its deadline and is cancelled (a step failed for good, or is stuck): inventory
+/// releases its stock, payments refunds or voids its charge.
+/// </summary>
+public sealed record OrderExpired(Guid OrderId) : IntegrationEvent;

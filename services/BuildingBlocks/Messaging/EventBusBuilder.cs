@@ -35,7 +35,7 @@ public sealed class EventBusBuilder(IHostApplicationBuilder builder, Subscriptio
         where THandler : class, IIntegrationEventHandler<TEvent>
     {
         subscriptions.Add<TEvent, THandler>();
-        builder.Services.AddScoped<THandler>();
+        builder.Services.TryAddScoped<THandler>(); // one handler class may take several events
         if (!_consuming)
         {
             builder.Services.AddHostedService<EventConsumer>();

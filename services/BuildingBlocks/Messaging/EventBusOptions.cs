@@ -25,6 +25,22 @@ public sealed class EventBusOptions
     /// <summary>Deliveries of one message before it goes to the dead-letter queue.</summary>
     public int MaxAttempts { get; set; } = 5;
 
+    /// <summary>
+    /// Deliveries of one message the broker makes before it dead-letters the message itself: a message that never gets
+    /// settled (it crashes its consumer, or cannot be moved to a retry queue) stops coming back. Counts redeliveries only;
+    /// a handler's failures count towards <see cref="MaxAttempts"/>.
+    /// </summary>
+    public int DeliveryLimit { get; set; } = 10;
+
+    /// <summary>
+    /// Messages a queue holds at most. A full queue refuses what is published to it: the outbox keeps those events and
+    /// sends them once there is room again (back-pressure), instead of the broker's memory and disk filling up.
+    /// </summary>
+    public int MaxQueueLength { get; set; } = 100_000;
+
+    /// <summary>How long a message that could not be moved to a retry or dead-letter queue waits before it is given back to its queue.</summary>
+    public TimeSpan MoveRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Back-off before the 2nd, 3rd… attempt; the last one repeats. Empty: 1 s, 5 s, 15 s.</summary>
     /// <remarks>Starts empty (defaults come in post-configuration) because configuration binding appends to a list.</remarks>
     public IList<TimeSpan> RetryDelays { get; } = [];
@@ -32,9 +48,10 @@ public sealed class EventBusOptions
     internal static readonly TimeSpan[] DefaultRetryDelays = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15)];
 
     /// <summary>
-    /// Times the broker may refuse one outbox event (a negative confirm, or a return) before the relay parks it: it
-    /// stays in the outbox with its error and <c>parked_at</c> set, and the events behind it go on. An event that cannot
-    /// reach the broker at all (broker down) is not refused: it waits, however long, and is never parked.
+    /// Times the broker may return one outbox event as unroutable (the events exchange lost its unrouted queue) before the
+    /// relay parks it: it stays in the outbox with its error and <c>parked_at</c> set, and the events behind it go on. A
+    /// negative confirm is not a refusal but back-pressure (a full queue): the event waits, like one that cannot reach the
+    /// broker at all (broker down), however long, and is never parked.
     /// </summary>
     public int OutboxMaxAttempts { get; set; } = 5;
 

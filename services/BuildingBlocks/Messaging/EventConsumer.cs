@@ -269,8 +269,10 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // Could not move it (broker trouble): give it back to the queue as it is.
-            LogNotMoved(logger, message.Id, e.Message);
+            // Could not move it (broker trouble, or that queue is full): give it back to the queue as it is — after a
+            // pause, not in a hot loop. The broker counts these deliveries and dead-letters it at EventBus:DeliveryLimit.
+            LogNotMoved(logger, message.Id, settings.MoveRetryDelay.TotalSeconds, e.Message);
+            await Task.Delay(settings.MoveRetryDelay, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             await SettleAsync(channel, delivery, message.Id, ack: false);
             return;
         }
@@ -306,6 +308,6 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
     [LoggerMessage(LogLevel.Warning, "{Type} {MessageId} failed and was dropped (instance queue): {Reason}")]
     private static partial void LogDropped(ILogger logger, string type, Guid messageId, string reason);
 
-    [LoggerMessage(LogLevel.Error, "Message {MessageId} could not be moved to retry or dead-letter; requeued: {Reason}")]
-    private static partial void LogNotMoved(ILogger logger, Guid messageId, string reason);
+    [LoggerMessage(LogLevel.Error, "Message {MessageId} could not be moved to retry or dead-letter; requeued after {Seconds} s: {Reason}")]
+    private static partial void LogNotMoved(ILogger logger, Guid messageId, double seconds, string reason);
 }

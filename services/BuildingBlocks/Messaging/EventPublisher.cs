@@ -68,8 +68,9 @@ public sealed class EventPublisher(BrokerConnection connection, IOptions<EventBu
                 activities.Add(activity);
                 // Started one after the other on one channel: the broker receives them in this order.
                 // mandatory: the exchange's alternate exchange takes events no consumer is bound to; were it
-                // missing, the broker returns the event and the publish fails rather than dropping it.
-                confirms.Add(channel.BasicPublishAsync(exchange, routingKey, mandatory: exchange.Length > 0, properties,
+                // missing — or the retry or dead-letter queue a message is sent to — the broker returns the message
+                // and the publish fails rather than dropping it.
+                confirms.Add(channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties,
                     Encoding.UTF8.GetBytes(message.Payload), timeout.Token).AsTask());
             }
 

@@ -3,10 +3,11 @@ using RabbitMQ.Client;
 namespace Platform.Messaging;
 
 /// <summary>
-/// The broker objects, declared idempotently by whoever starts first: the events exchange and its
-/// "unrouted" queue for events no consumer subscribes to; per consumer a
-/// durable queue bound to the events it subscribes to, one retry queue per back-off step (messages wait
-/// out their TTL there, then dead-letter back into the consumer's queue), and a dead-letter queue.
+/// The broker objects, declared idempotently by whoever starts first: the events exchange and its "unrouted" queue for
+/// events no consumer subscribes to; per consumer a queue bound to the events it subscribes to, one retry queue per
+/// back-off step (messages wait out their TTL there, then dead-letter back into the consumer's queue), and a dead-letter
+/// queue. All of them are quorum queues (replicated, and counting deliveries); the consumer's own queues are bounded and
+/// refuse publishes when full, and their dead-lettering is at-least-once, so no message is dropped on the way.
 /// </summary>
 public static class EventTopology
 {
@@ -33,6 +34,7 @@ public static class EventTopology
         await channel.QueueDeclareAsync(unrouted, durable: true, exclusive: false, autoDelete: false,
             arguments: new Dictionary<string, object?>
             {
+                ["x-queue-type"] = "quorum",
                 ["x-message-ttl"] = (int)UnroutedTimeToLive.TotalMilliseconds,
                 ["x-max-length"] = UnroutedMaxLength,
             },
@@ -45,9 +47,23 @@ public static class EventTopology
     public static async Task DeclareConsumerAsync(IChannel channel, EventBusOptions options, IEnumerable<string> eventNames, CancellationToken cancellationToken)
     {
         await DeclareExchangeAsync(channel, options, cancellationToken);
-        // An instance's own queue goes with its connection (and after a minute unused, should the broker keep it).
-        await channel.QueueDeclareAsync(options.Queue, durable: !options.EachInstance, exclusive: options.EachInstance, autoDelete: options.EachInstance,
-            arguments: options.EachInstance ? new Dictionary<string, object?> { ["x-expires"] = 60_000 } : null, cancellationToken: cancellationToken);
+        if (options.EachInstance)
+        {
+            // An instance's own queue goes with its connection (and after a minute unused, should the broker keep it).
+            await channel.QueueDeclareAsync(options.Queue, durable: false, exclusive: true, autoDelete: true,
+                arguments: new Dictionary<string, object?> { ["x-expires"] = 60_000, ["x-max-length"] = options.MaxQueueLength },
+                cancellationToken: cancellationToken);
+        }
+        else
+        {
+            // A message delivered DeliveryLimit times without being settled goes to the dead-letter queue.
+            await DeclareQueueAsync(channel, options, options.Queue, cancellationToken, new()
+            {
+                ["x-delivery-limit"] = options.DeliveryLimit,
+                ["x-dead-letter-routing-key"] = DeadLetterQueue(options.Consumer),
+            });
+        }
+
         foreach (var eventName in eventNames)
         {
             await channel.QueueBindAsync(options.Queue, options.Exchange, eventName, cancellationToken: cancellationToken);
@@ -60,16 +76,33 @@ public static class EventTopology
 
         for (var step = 0; step < options.RetryDelays.Count; step++)
         {
-            await channel.QueueDeclareAsync(RetryQueue(options.Consumer, step), durable: true, exclusive: false, autoDelete: false,
-                arguments: new Dictionary<string, object?>
-                {
-                    ["x-message-ttl"] = (int)options.RetryDelays[step].TotalMilliseconds,
-                    ["x-dead-letter-exchange"] = "",
-                    ["x-dead-letter-routing-key"] = options.Consumer,
-                },
-                cancellationToken: cancellationToken);
+            await DeclareQueueAsync(channel, options, RetryQueue(options.Consumer, step), cancellationToken, new()
+            {
+                ["x-message-ttl"] = (int)options.RetryDelays[step].TotalMilliseconds,
+                ["x-dead-letter-routing-key"] = options.Consumer,
+            });
         }
 
-        await channel.QueueDeclareAsync(DeadLetterQueue(options.Consumer), durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
+        await DeclareQueueAsync(channel, options, DeadLetterQueue(options.Consumer), cancellationToken);
+    }
+
+    /// <summary>
+    /// A durable quorum queue of at most <see cref="EventBusOptions.MaxQueueLength"/> messages that refuses publishes when
+    /// full; with a dead-letter routing key it dead-letters at least once (through the default exchange), never dropping.
+    /// </summary>
+    private static async Task DeclareQueueAsync(IChannel channel, EventBusOptions options, string queue, CancellationToken cancellationToken,
+        Dictionary<string, object?>? arguments = null)
+    {
+        arguments ??= [];
+        arguments["x-queue-type"] = "quorum";
+        arguments["x-max-length"] = options.MaxQueueLength;
+        arguments["x-overflow"] = "reject-publish";
+        if (arguments.ContainsKey("x-dead-letter-routing-key"))
+        {
+            arguments["x-dead-letter-exchange"] = "";
+            arguments["x-dead-letter-strategy"] = "at-least-once";
+        }
+
+        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments, cancellationToken: cancellationToken);
     }
 }

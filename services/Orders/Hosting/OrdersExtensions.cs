@@ -11,7 +11,7 @@ public static class OrdersExtensions
     public static IHostApplicationBuilder AddOrdersDatabase(this IHostApplicationBuilder builder) =>
         builder.AddReplicatedDatabase<OrdersDb>("ordersdb");
 
-    /// <summary>Publishes <c>OrderPlaced</c> and <c>OrderSettled</c> from the outbox; consumes the outcomes (stock rejected, payment succeeded or failed) through the inbox.</summary>
+    /// <summary>Publishes <c>OrderPlaced</c>, <c>OrderSettled</c> and <c>OrderExpired</c> from the outbox; consumes the outcomes (stock rejected, payment succeeded or failed) through the inbox.</summary>
     public static IHostApplicationBuilder AddOrdersMessaging(this IHostApplicationBuilder builder)
     {
         builder.AddEventBus("eventbus", consumer: "orders")
@@ -20,6 +20,14 @@ public static class OrdersExtensions
             .AddSubscription<PaymentSucceeded, PaymentSucceededHandler>()
             .AddSubscription<PaymentFailed, PaymentFailedHandler>();
         return builder.AddOutboxRelay("ordersdb");
+    }
+
+    /// <summary>Orders still processing after <c>Orders:SettleDeadline</c> are cancelled (checked every <c>Orders:DeadlineCheckInterval</c>).</summary>
+    public static IHostApplicationBuilder AddOrderDeadline(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<OrderDeadlineOptions>().BindConfiguration("Orders");
+        builder.Services.AddHostedService<OrderDeadline>();
+        return builder;
     }
 
     /// <summary>The orders API: tokens for the <c>orders</c> audience, its scope, validation and OpenAPI document.</summary>

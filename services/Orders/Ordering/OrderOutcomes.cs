@@ -30,9 +30,9 @@ internal static class OrderSettlement
 {
     /// <summary>
     /// The outcome, and the catalog prices the stock was reserved at (none when it was not), in one statement; when the order
-    /// did move, <see cref="OrderSettled"/> goes into the outbox in the same transaction (the inbox's).
+    /// did move, <see cref="OrderSettled"/> goes into the outbox in the same transaction (the inbox's). True when it moved.
     /// </summary>
-    public static async Task SettleAsync(this OrdersDb db, Guid orderId, OrderStatus outcome, string? reason,
+    public static async Task<bool> SettleAsync(this OrdersDb db, Guid orderId, OrderStatus outcome, string? reason,
         IReadOnlyList<PricedLineItem> prices, TimeProvider time, CancellationToken cancellationToken)
     {
         var productIds = prices.Select(i => i.ProductId).ToArray();
@@ -53,7 +53,10 @@ internal static class OrderSettlement
         {
             var total = outcome == OrderStatus.Confirmed ? prices.Sum(i => i.Quantity * i.UnitPrice) : (decimal?)null;
             db.AddEvent(new OrderSettled(orderId, order.BuyerId, outcome.ToString().ToLowerInvariant(), reason, total));
+            return true;
         }
+
+        return false;
     }
 
     private const int MaxReasonLength = 500; // the column's

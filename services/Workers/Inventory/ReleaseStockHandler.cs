@@ -6,12 +6,30 @@ using Platform.Messaging;
 
 namespace Platform.Inventory;
 
-/// <summary>Gives a failed order's stock back, once: only a reservation still <c>reserved</c> is released (→ <see cref="StockReleased"/>).</summary>
-public sealed class ReleaseStockHandler(CatalogDb db) : IIntegrationEventHandler<PaymentFailed>
+/// <summary>
+/// Gives a failed or expired order's stock back, once: only a reservation still <c>reserved</c> is released
+/// (→ <see cref="StockReleased"/>). An order that expired before any reservation gets a released one without lines, so
+/// that its <see cref="OrderPlaced"/>, should it come later (redriven from the dead-letter queue), reserves nothing.
+/// </summary>
+public sealed class ReleaseStockHandler(CatalogDb db) : IIntegrationEventHandler<PaymentFailed>, IIntegrationEventHandler<OrderExpired>
 {
-    public async Task HandleAsync(PaymentFailed integrationEvent, CancellationToken cancellationToken)
+    public Task HandleAsync(PaymentFailed integrationEvent, CancellationToken cancellationToken) =>
+        ReleaseAsync(integrationEvent.OrderId, cancellationToken);
+
+    public async Task HandleAsync(OrderExpired integrationEvent, CancellationToken cancellationToken)
     {
-        var orderId = integrationEvent.OrderId;
+        var closed = await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO stock_reservations (order_id, status, created_at) VALUES ({integrationEvent.OrderId}, {StockReservation.Released}, now())
+            ON CONFLICT DO NOTHING
+            """, cancellationToken);
+        if (closed == 0)
+        {
+            await ReleaseAsync(integrationEvent.OrderId, cancellationToken);
+        }
+    }
+
+    private async Task ReleaseAsync(Guid orderId, CancellationToken cancellationToken)
+    {
         // One statement decides: of concurrent deliveries, exactly one sees the reservation move.
         var released = await db.StockReservations
             .Where(r => r.OrderId == orderId && r.Status == StockReservation.Reserved)

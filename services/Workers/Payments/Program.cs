@@ -12,7 +12,7 @@ var builder = Host.CreateApplicationBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddPaymentsDatabase();  // paymentsdb: payments, outbox, inbox
-builder.AddPaymentsMessaging(); // StockReserved in → charge → PaymentSucceeded | PaymentFailed out
-builder.AddPaymentProvider();   // simulated: Payments:Latency, Payments:FailureRate
+builder.AddPaymentsMessaging(); // StockReserved in → charge → PaymentSucceeded | PaymentFailed out; OrderExpired → refund or void
+builder.AddPaymentProvider();   // simulated, idempotent per key: Payments:Latency, Payments:FailureRate
 
 builder.Build().Run();

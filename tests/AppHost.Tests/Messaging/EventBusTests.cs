@@ -116,18 +116,17 @@ public sealed class EventBusTests(SharedAppFixture fixture)
     }
 
     [Fact]
-    public async Task An_outbox_event_the_broker_keeps_refusing_is_parked_with_its_error_and_no_longer_retried()
+    public async Task An_outbox_event_the_broker_keeps_returning_is_parked_with_its_error_and_no_longer_retried()
     {
-        await using var bus = await ProbeBus.StartAsync(fixture.App, ("EventBus:OutboxMaxAttempts", "2"));
-        var exchange = bus.Host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<EventBusOptions>>().Value.Exchange;
+        await using var bus = await ProbeBus.StartAsync(fixture.App, ("EventBus:OutboxMaxAttempts", "2"), ("EventBus:Exchange", $"parking-{Guid.NewGuid():N}"));
+        var options = bus.Host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<EventBusOptions>>().Value;
         var type = EventMessage.From(new Refused("")).Type;
-        var full = $"refusing-{Guid.NewGuid():N}";
+        await bus.AddAndWaitUntilHandledAsync("declared"); // consumer and relay have declared this test's exchange
         var connection = bus.Host.Services.GetRequiredService<IConnection>();
         await using var channel = await connection.CreateChannelAsync(cancellationToken: Cancellation);
-        // A queue that holds nothing and rejects what it cannot hold: the broker answers every Refused event with a nack.
-        await channel.QueueDeclareAsync(full, durable: false, exclusive: false, autoDelete: false,
-            arguments: new Dictionary<string, object?> { ["x-max-length"] = 0, ["x-overflow"] = "reject-publish" }, cancellationToken: Cancellation);
-        await channel.QueueBindAsync(full, exchange, type, cancellationToken: Cancellation);
+        // The exchange lost its unrouted queue: an event no queue is bound to comes back as unroutable, every time.
+        var unrouted = EventTopology.UnroutedQueue(options);
+        await channel.QueueUnbindAsync(unrouted, unrouted, "", cancellationToken: Cancellation);
         try
         {
             await using (var scope = bus.Host.Services.CreateAsyncScope())
@@ -150,8 +149,79 @@ public sealed class EventBusTests(SharedAppFixture fixture)
         }
         finally
         {
+            await channel.QueueDeleteAsync(unrouted, cancellationToken: CancellationToken.None);
+            await channel.ExchangeDeleteAsync(options.Exchange, cancellationToken: CancellationToken.None);
+            await channel.ExchangeDeleteAsync(unrouted, cancellationToken: CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task An_outbox_event_a_full_queue_refuses_waits_in_the_outbox_unparked_and_goes_out_once_there_is_room()
+    {
+        // One refusal would park it — if a full queue counted as one.
+        await using var bus = await ProbeBus.StartAsync(fixture.App, ("EventBus:OutboxMaxAttempts", "1"));
+        var exchange = bus.Host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<EventBusOptions>>().Value.Exchange;
+        var type = EventMessage.From(new Refused("")).Type;
+        var full = $"full-{Guid.NewGuid():N}";
+        var connection = bus.Host.Services.GetRequiredService<IConnection>();
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: Cancellation);
+        // A queue that holds nothing and refuses what it cannot hold: the broker answers every Refused event with a nack.
+        await channel.QueueDeclareAsync(full, durable: false, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-max-length"] = 0, ["x-overflow"] = "reject-publish" }, cancellationToken: Cancellation);
+        await channel.QueueBindAsync(full, exchange, type, cancellationToken: Cancellation);
+        try
+        {
+            await using (var scope = bus.Host.Services.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
+                db.AddEvent(new Refused("waiting"));
+                await db.SaveChangesAsync(Cancellation);
+            }
+
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+            while (DateTime.UtcNow < deadline)
+            {
+                var waiting = await bus.QueryAsync(db => db.Set<OutboxMessage>().SingleAsync(m => m.Type == type, Cancellation));
+                Assert.Null(waiting.PublishedAt);
+                Assert.Null(waiting.ParkedAt);
+                Assert.Equal(0, waiting.Attempts);
+                await Task.Delay(100, Cancellation);
+            }
+        }
+        finally
+        {
             await channel.QueueDeleteAsync(full, cancellationToken: CancellationToken.None);
         }
+
+        await bus.WaitUntilAsync(db => db.Set<OutboxMessage>().CountAsync(m => m.Type == type && m.PublishedAt != null, Cancellation), published => published == 1);
+    }
+
+    [Fact]
+    public async Task A_failed_message_that_cannot_be_moved_comes_back_after_pauses_and_the_broker_dead_letters_it_at_the_delivery_limit()
+    {
+        await using var bus = await ProbeBus.StartAsync(fixture.App, ("EventBus:DeliveryLimit", "2"), ("EventBus:MoveRetryDelay", "00:00:00.500"));
+        await bus.AddAndWaitUntilHandledAsync("declared");
+        var consumer = bus.Host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<EventBusOptions>>().Value.Consumer;
+        var connection = bus.Host.Services.GetRequiredService<IConnection>();
+        await using (var channel = await connection.CreateChannelAsync(cancellationToken: Cancellation))
+        {
+            // Its first retry queue is gone: a failed message cannot be moved there (the broker returns it).
+            await channel.QueueDeleteAsync(EventTopology.RetryQueue(consumer, 0), cancellationToken: Cancellation);
+        }
+
+        var started = DateTime.UtcNow;
+        await using (var scope = bus.Host.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
+            db.AddEvent(new Probe("unmovable", Fail: true));
+            await db.SaveChangesAsync(Cancellation);
+        }
+
+        var dead = await bus.WaitForDeadLetterAsync();
+
+        Assert.Equal("Probe", dead.BasicProperties.Type);
+        Assert.Equal(3, bus.Attempts.ByNote["unmovable"]); // the first delivery and two more: the limit
+        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromSeconds(1), "given back without a pause: a hot loop");
     }
 
     [Fact]

@@ -11,7 +11,8 @@ public sealed record OrderAccepted(Guid OrderId, string Status);
 
 public sealed record OrderItem(int ProductId, int Quantity, decimal? UnitPrice);
 
-public sealed record Order(Guid Id, string Status, DateTimeOffset CreatedAt, DateTimeOffset? SettledAt, IReadOnlyList<OrderItem> Items, decimal? Total);
+public sealed record Order(Guid Id, string Status, DateTimeOffset CreatedAt, DateTimeOffset? SettledAt, IReadOnlyList<OrderItem> Items, decimal? Total,
+    string? Reason);
 
 public sealed record OrderSummary(Guid Id, string Status, DateTimeOffset CreatedAt, int Quantity, decimal? Total);
 

@@ -136,7 +136,9 @@ internal sealed partial class OutboxRelay(NpgsqlDataSource database, EventPublis
         // round trip (and disk sync) per batch instead of per event.
         var confirms = await publisher.PublishAllAsync(pending.Select(p => p.Message).ToList(), cancellationToken);
         var published = pending.Where((_, i) => confirms[i] is null).Select(p => p.Sequence).ToArray();
-        var refused = pending.Select((p, i) => (p.Sequence, Error: confirms[i])).Where(r => r.Error is PublishException).ToList();
+        // Refused: the broker returned it as unroutable. A nack is not counted: it says a queue is full (or the broker is
+        // struggling), so the event waits here, with the ones behind it, until there is room — back-pressure, not a fault.
+        var refused = pending.Select((p, i) => (p.Sequence, Error: confirms[i])).Where(r => r.Error is PublishReturnException).ToList();
         if (published.Length > 0 || refused.Count > 0)
         {
             // What the broker confirmed is marked even when others failed, so it is not sent again.

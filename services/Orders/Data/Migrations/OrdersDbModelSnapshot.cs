@@ -157,6 +157,9 @@ namespace Platform.Orders.Data.Migrations
                     b.HasIndex(new[] { "BuyerId", "CreatedAt" }, "ix_orders_buyer_created")
                         .IsDescending(false, true);
 
+                    b.HasIndex(new[] { "CreatedAt" }, "ix_orders_processing_created")
+                        .HasFilter("status = 'Processing'");
+
                     b.HasIndex(new[] { "BuyerId", "IdempotencyKey" }, "ux_orders_buyer_idempotency_key")
                         .IsUnique()
                         .HasFilter("idempotency_key IS NOT NULL");

@@ -14,7 +14,7 @@ public static class InventoryExtensions
         builder.AddReplicatedDatabase<CatalogDb>("catalogdb");
 
     /// <summary>
-    /// Reserves stock for <c>OrderPlaced</c> and releases it on <c>PaymentFailed</c>, once each (inbox in catalogdb);
+    /// Reserves stock for <c>OrderPlaced</c> and releases it on <c>PaymentFailed</c> or <c>OrderExpired</c>, once each (inbox in catalogdb);
     /// <c>StockReserved</c>, <c>StockRejected</c> and <c>StockReleased</c> out through catalogdb's outbox.
     /// </summary>
     public static IHostApplicationBuilder AddInventoryMessaging(this IHostApplicationBuilder builder)
@@ -22,7 +22,8 @@ public static class InventoryExtensions
         builder.AddEventBus("eventbus", consumer: "inventory")
             .AddInbox<CatalogDb>()
             .AddSubscription<OrderPlaced, ReserveStockHandler>()
-            .AddSubscription<PaymentFailed, ReleaseStockHandler>();
+            .AddSubscription<PaymentFailed, ReleaseStockHandler>()
+            .AddSubscription<OrderExpired, ReleaseStockHandler>();
         return builder.AddOutboxRelay("catalogdb");
     }
 }

@@ -1,10 +1,14 @@
 using Microsoft.EntityFrameworkCore;
 using Platform.Messaging;
+using Platform.Payments.Provider;
 
 namespace Platform.Payments.Data;
 
 public sealed class PaymentsDb(DbContextOptions<PaymentsDb> options) : DbContext(options)
 {
+    /// <summary>The connection name of the worker's database.</summary>
+    public const string ConnectionName = "paymentsdb";
+
     public DbSet<Payment> Payments => Set<Payment>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -18,6 +22,19 @@ public sealed class PaymentsDb(DbContextOptions<PaymentsDb> options) : DbContext
             payment.Property(p => p.Amount).HasColumnName("amount").HasPrecision(12, 2);
             payment.Property(p => p.Status).HasColumnName("status").HasMaxLength(20);
             payment.Property(p => p.CreatedAt).HasColumnName("created_at");
+        });
+
+        // The simulated provider's side (see ProviderCharge): migrated with the worker, only for the simulation's sake.
+        modelBuilder.Entity<ProviderCharge>(charge =>
+        {
+            charge.ToTable("charges", "provider");
+            charge.HasKey(c => c.IdempotencyKey);
+            charge.Property(c => c.IdempotencyKey).HasColumnName("idempotency_key").HasMaxLength(100);
+            charge.Property(c => c.Reference).HasColumnName("reference").HasMaxLength(100);
+            charge.Property(c => c.Amount).HasColumnName("amount").HasPrecision(12, 2);
+            charge.Property(c => c.Status).HasColumnName("status").HasMaxLength(20);
+            charge.Property(c => c.CreatedAt).HasColumnName("created_at");
+            charge.HasIndex(c => c.Reference, "ix_charges_reference");
         });
     }
 }

@@ -1,5 +1,8 @@
+using Npgsql;
 using Platform.Contracts;
+using Platform.Payments.Charging;
 using Platform.Payments.Data;
+using Platform.Payments.Provider;
 
 namespace Platform.Payments.Hosting;
 
@@ -8,22 +11,27 @@ public static class PaymentsExtensions
 {
     /// <summary><c>paymentsdb</c>: payments, and the worker's outbox and inbox.</summary>
     public static IHostApplicationBuilder AddPaymentsDatabase(this IHostApplicationBuilder builder) =>
-        builder.AddReplicatedDatabase<PaymentsDb>("paymentsdb");
+        builder.AddReplicatedDatabase<PaymentsDb>(PaymentsDb.ConnectionName);
 
-    /// <summary>Charges for <c>StockReserved</c> (once, through the inbox); <c>PaymentSucceeded</c> or <c>PaymentFailed</c> out through the outbox.</summary>
+    /// <summary>
+    /// Charges for <c>StockReserved</c> and cancels the payment of an <c>OrderExpired</c> (once each, through the inbox);
+    /// <c>PaymentSucceeded</c> or <c>PaymentFailed</c> out through the outbox.
+    /// </summary>
     public static IHostApplicationBuilder AddPaymentsMessaging(this IHostApplicationBuilder builder)
     {
         builder.AddEventBus("eventbus", consumer: "payments")
             .AddInbox<PaymentsDb>()
-            .AddSubscription<StockReserved, StockReservedHandler>();
-        return builder.AddOutboxRelay("paymentsdb");
+            .AddSubscription<StockReserved, StockReservedHandler>()
+            .AddSubscription<OrderExpired, OrderExpiredHandler>();
+        return builder.AddOutboxRelay(PaymentsDb.ConnectionName);
     }
 
-    /// <summary>The simulated provider (<c>Payments:Latency</c>, <c>Payments:FailureRate</c>).</summary>
+    /// <summary>The simulated provider (<c>Payments:Latency</c>, <c>Payments:FailureRate</c>), keeping its charges in paymentsdb.</summary>
     public static IHostApplicationBuilder AddPaymentProvider(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<PaymentProviderOptions>().BindConfiguration("Payments");
-        builder.Services.AddSingleton<PaymentProvider>();
+        builder.Services.AddSingleton(services => ActivatorUtilities.CreateInstance<PaymentProvider>(services,
+            services.GetRequiredKeyedService<NpgsqlDataSource>(PaymentsDb.ConnectionName)));
         return builder;
     }
 }

@@ -137,6 +137,41 @@ namespace Platform.Payments.Data.Migrations
 
                     b.ToTable("payments", (string)null);
                 });
+
+            modelBuilder.Entity("Platform.Payments.Provider.ProviderCharge", b =>
+                {
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("idempotency_key");
+
+                    b.Property<decimal>("Amount")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("amount");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Reference")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("reference");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.HasKey("IdempotencyKey");
+
+                    b.HasIndex(new[] { "Reference" }, "ix_charges_reference");
+
+                    b.ToTable("charges", "provider");
+                });
 #pragma warning restore 612, 618
         }
     }
