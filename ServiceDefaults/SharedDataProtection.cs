@@ -38,7 +38,7 @@ public static class SharedDataProtectionExtensions
         builder.Services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>((options, redis) =>
             options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), ringKey));
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<SharedKeyRingAtStart>(services, $"{ringKey}:lock"));
+        builder.Services.AddHostedService<SharedKeyRingAtStart>();
         return builder;
     }
 }

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Microsoft.Extensions.Hosting;
@@ -9,12 +11,13 @@ namespace Microsoft.Extensions.Hosting;
 /// again, refuse each other's cookies and circuits. So the first key is made once: under a Redis lock, by whichever
 /// instance takes it; the others wait (at most 30 s) until it is there. Only then does this instance serve.
 /// </summary>
-internal sealed partial class SharedKeyRingAtStart(IConnectionMultiplexer redis, IKeyManager keys, string lockKey, TimeProvider time,
-    ILogger<SharedKeyRingAtStart> logger) : IHostedService
+internal sealed partial class SharedKeyRingAtStart(IConnectionMultiplexer redis, IKeyManager keys, IOptions<DataProtectionOptions> options,
+    TimeProvider time, ILogger<SharedKeyRingAtStart> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var database = redis.GetDatabase();
+        var lockKey = $"{options.Value.ApplicationDiscriminator}:data-protection-keys:lock";
         var token = Guid.NewGuid().ToString("N");
         var deadline = time.GetUtcNow().AddSeconds(30);
         while (!HasUsableKey() && time.GetUtcNow() < deadline)

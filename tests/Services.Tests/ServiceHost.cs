@@ -1,4 +1,7 @@
+using System.Xml.Linq;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -27,6 +30,12 @@ internal sealed class ServiceHost<TEntryPoint>(string database) : WebApplication
         builder.ConfigureServices(services => services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(1)));
         builder.ConfigureTestServices(services =>
         {
+            // Data Protection keys (identity's are in Redis) in memory, and no first key made under a Redis lock.
+            if (services.SingleOrDefault(d => d.ImplementationType?.Name == "SharedKeyRingAtStart") is { } sharedKeyRing)
+            {
+                services.Remove(sharedKeyRing);
+                services.Configure<KeyManagementOptions>(options => options.XmlRepository = new InMemoryXmlRepository());
+            }
             services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, TestAuthentication>(TestAuthentication.SchemeName, null);
             services.PostConfigure<AuthenticationOptions>(options =>
             {
@@ -35,6 +44,28 @@ internal sealed class ServiceHost<TEntryPoint>(string database) : WebApplication
                 options.DefaultChallengeScheme = TestAuthentication.SchemeName;
             });
         });
+    }
+}
+
+/// <summary>A Data Protection key ring that lives as long as the test host.</summary>
+internal sealed class InMemoryXmlRepository : IXmlRepository
+{
+    private readonly List<XElement> _elements = [];
+
+    public IReadOnlyCollection<XElement> GetAllElements()
+    {
+        lock (_elements)
+        {
+            return [.. _elements];
+        }
+    }
+
+    public void StoreElement(XElement element, string friendlyName)
+    {
+        lock (_elements)
+        {
+            _elements.Add(element);
+        }
     }
 }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Npgsql;
 
 namespace Platform.AppHost.Tests.Identity;
@@ -16,7 +17,7 @@ public sealed class ProductionIdentityTests(SharedAppFixture fixture)
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Outside_development_the_migrations_run_without_keys_and_the_service_starts_only_with_an_issuer()
+    public async Task Outside_development_the_migrations_run_without_keys_and_the_service_starts_only_with_an_issuer_and_a_key_certificate()
     {
         var database = $"identity_production_{Guid.NewGuid():N}"[..40];
         await ServerCommandAsync($"CREATE DATABASE {database}");
@@ -43,15 +44,23 @@ public sealed class ProductionIdentityTests(SharedAppFixture fixture)
             // The service with its keys but no issuer: refuses to start, saying what is missing.
             environment["Identity__SigningKey"] = Convert.ToBase64String(RSA.Create(2048).ExportPkcs8PrivateKey());
             environment["Identity__EncryptionKey"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+            environment["ConnectionStrings__redis"] = await fixture.App.ConnectionStringAsync("redis", Cancellation);
             environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort()}";
             var (refused, refusal) = await RunToEndAsync([], environment);
             Assert.NotEqual(0, refused);
             Assert.Contains("Identity:Issuer", refusal, StringComparison.Ordinal);
 
-            // With an issuer it starts and answers its liveness probe.
+            // With an issuer but no certificate for its Data Protection keys (in Redis): refuses too.
+            environment["Identity__Issuer"] = "https://shop.example/";
+            environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort()}";
+            (refused, refusal) = await RunToEndAsync([], environment);
+            Assert.NotEqual(0, refused);
+            Assert.Contains("DataProtection:Certificate", refusal, StringComparison.Ordinal);
+
+            // With both it starts and answers its liveness probe.
             var port = FreePort();
             environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-            environment["Identity__Issuer"] = "https://shop.example/";
+            environment["DataProtection__Certificate"] = SelfSignedCertificate();
             using var service = Start([], environment, redirect: false); // its log goes to the test's output
             try
             {
@@ -81,6 +90,14 @@ public sealed class ProductionIdentityTests(SharedAppFixture fixture)
         {
             await ServerCommandAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
         }
+    }
+
+    private static string SelfSignedCertificate()
+    {
+        using var rsa = RSA.Create(2048);
+        using var certificate = new CertificateRequest("CN=test", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        return Convert.ToBase64String(certificate.Export(X509ContentType.Pkcs12));
     }
 
     private static Process Start(string[] args, Dictionary<string, string> environment, bool redirect = true)
