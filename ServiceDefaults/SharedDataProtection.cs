@@ -38,7 +38,9 @@ public static class SharedDataProtectionExtensions
         builder.Services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>((options, redis) =>
             options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), ringKey));
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddHostedService<SharedKeyRingAtStart>();
+        // First among the hosted services: Data Protection's own one loads the ring at start and, finding it empty,
+        // would make a key of this instance's own before the lock could be taken.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SharedKeyRingAtStart>());
         return builder;
     }
 }
