@@ -29,7 +29,7 @@ var instances = int.Parse(builder.Configuration["Services:Instances"] ?? "2", Cu
 
 var catalog = builder.AddService<Projects.Platform_Catalog>("catalog")
     .WithDatabase(catalogDb)        // migration step first; commands on the primary, queries on the replicas
-    .WithReference(redis)           // HybridCache L2 (optional: reads fall back to the database)
+    .WithRedisUser(redis)           // HybridCache L2 (optional: reads fall back to the database), as its own Redis user
     .WithReference(eventBus)        // stock changes from inventory invalidate the cache
     .WithReference(identity)        // token authority
     .WithInstances(instances);
@@ -45,7 +45,7 @@ var orders = builder.AddService<Projects.Platform_Orders>("orders")
 // Front door: the only public entry to the APIs and to signing in
 var gateway = builder.AddGateway("gateway")
     .WithRoutesTo(identity, catalog, orders)    // every instance a destination: load balancing, health checks, retries
-    .WithReference(redis).WaitFor(redis);       // rate-limit counters shared by every gateway instance
+    .WithSharedRateLimits(redis);               // rate-limit counters in Redis, shared by every gateway instance
 identity.WithIssuer(gateway);                   // tokens say iss = the gateway's URL, however they were fetched
 //#if (web)
 

@@ -1,4 +1,5 @@
 using Platform.AppHost.Infrastructure;
+using Platform.AppHost.Infrastructure.Redis;
 
 namespace Platform.AppHost.Services;
 
@@ -11,6 +12,6 @@ public static class DataProtectionResources
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithDataProtectionKeys(this IResourceBuilder<ProjectResource> service,
         SharedInfrastructure infrastructure, IResourceBuilder<IResourceWithConnectionString> redis) =>
-        service.WithReference(redis).WaitFor(redis)
+        service.WithRedisUser(redis).WaitFor(redis)
             .WithEnvironment("DataProtection__Certificate", infrastructure.AddCertificate($"{service.Resource.Name}-data-protection-certificate"));
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Platform.AppHost.Infrastructure.Redis;
 
 namespace Platform.AppHost.Services;
 
@@ -24,6 +25,15 @@ public static class GatewayResources
             });
         return gateway.WithSettingsFrom("Gateway");
     }
+
+    /// <summary>
+    /// Counts the sign-in budget in <paramref name="redis"/>, shared by every gateway instance, as the gateway's own Redis user;
+    /// the rate limiter keeps a partition's counts under <c>rl:sw:{partition}</c>, and the gateway's partitions begin
+    /// <c>gateway:</c>.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithSharedRateLimits(this IResourceBuilder<ProjectResource> gateway,
+        IResourceBuilder<IResourceWithConnectionString> redis) =>
+        gateway.WithRedisUser(redis, $"rl:sw:{{{gateway.Resource.Name}:*").WaitFor(redis);
 
     /// <summary>
     /// Lets the gateway route to <paramref name="services"/>: service discovery gives it every instance of each

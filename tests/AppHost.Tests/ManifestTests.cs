@@ -137,8 +137,10 @@ public sealed class ManifestTests(PublishedManifest manifest) : IClassFixture<Pu
             "identity-web-secret", "identity-workers-secret", "postgres-password", "postgres-streaming-password", "redis-password",
             // each service's database login
             "postgres-catalog-password", "postgres-identity-password", "postgres-orders-password",
+            // each service's Redis user
+            "redis-catalog-password", "redis-gateway-password", "redis-identity-password",
 //#if (web)
-            "web-data-protection-certificate",
+            "web-data-protection-certificate", "redis-web-password",
 //#endif
 //#if (workers)
             "postgres-inventory-password", "postgres-payments-password",

@@ -92,4 +92,72 @@ public sealed class RedisTests(SharedAppFixture fixture)
             }
         }
     }
+
+    // Each service's Redis user and a key of its own.
+    private static readonly (string User, string OwnKey)[] Users =
+    [
+        ("identity", "identity:probe"), ("catalog", "catalog:probe"), ("gateway", "rl:sw:{gateway:probe}"),
+//#if (web)
+        ("web", "web:probe"),
+//#endif
+    ];
+
+    [Fact]
+    public async Task Every_service_process_connects_to_redis_as_its_own_user_without_the_operators_password()
+    {
+        var operatorPassword = ConfigurationOptions.Parse(await fixture.App.ConnectionStringAsync("redis", Cancellation)).Password!;
+        foreach (var (user, _) in Users)
+        {
+            var processes = await LocalProcesses.OfResourceAsync(fixture.LocalApp, user);
+            Assert.NotEmpty(processes);
+            foreach (var pid in processes)
+            {
+                var environment = File.ReadAllText($"/proc/{pid}/environ").Split('\0');
+                var redis = Assert.Single(environment, variable => variable.StartsWith("ConnectionStrings__redis=", StringComparison.Ordinal));
+                Assert.Contains($",user={user},", redis, StringComparison.Ordinal);
+                Assert.DoesNotContain(environment, variable => variable.Contains(operatorPassword, StringComparison.Ordinal));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_services_redis_user_reaches_its_own_keys_and_channels_only_and_runs_no_dangerous_command()
+    {
+        foreach (var (user, ownKey) in Users)
+        {
+            await using var redis = await ConnectionMultiplexer.ConnectAsync(await fixture.App.ConnectionStringAsync($"redis-{user}", Cancellation));
+            var database = redis.GetDatabase();
+
+            Assert.True(await database.StringSetAsync(ownKey, "mine", TimeSpan.FromMinutes(1)));
+            Assert.Equal("mine", (string?)await database.StringGetAsync(ownKey));
+            await database.KeyDeleteAsync(ownKey);
+            Assert.Equal(0, await redis.GetSubscriber().PublishAsync(RedisChannel.Literal($"{user}:probe"), "mine"));
+
+            foreach (var (other, otherKey) in Users.Where(u => u.User != user))
+            {
+                await AssertRefusedAsync(() => database.StringGetAsync(otherKey));
+                await AssertRefusedAsync(() => database.StringSetAsync(otherKey, "forged"));
+                await AssertRefusedAsync(() => redis.GetSubscriber().PublishAsync(RedisChannel.Literal($"{other}:cache-invalidations"), "forged"));
+            }
+        }
+
+        // Asked of the server without running them (the commands would empty or stop the shared Redis if allowed).
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(await fixture.App.ConnectionStringAsync("redis", Cancellation));
+        foreach (var (user, _) in Users)
+        {
+            foreach (var command in new[] { "FLUSHALL", "FLUSHDB", "CONFIG SET maxmemory 1", "CONFIG GET requirepass", "KEYS *", "ACL LIST", "SHUTDOWN", "DEBUG SLEEP 0" })
+            {
+                var answer = (string?)await admin.GetDatabase().ExecuteAsync("ACL", ["DRYRUN", user, .. command.Split(' ')]);
+                Assert.Contains("no permissions", answer, StringComparison.Ordinal);
+            }
+
+            Assert.Equal("OK", (string?)await admin.GetDatabase().ExecuteAsync("ACL", "DRYRUN", user, "GET", Users.Single(u => u.User == user).OwnKey));
+        }
+
+        static async Task AssertRefusedAsync(Func<Task> command)
+        {
+            var refused = await Assert.ThrowsAsync<RedisServerException>(command);
+            Assert.StartsWith("NOPERM", refused.Message, StringComparison.Ordinal);
+        }
+    }
 }

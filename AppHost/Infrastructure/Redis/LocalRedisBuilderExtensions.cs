@@ -28,6 +28,13 @@ public static class LocalRedisBuilderExtensions
                 context.Args.Add(redis.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
             })
             .OnBeforeResourceStarted(async (resource, _, ct) =>
+            {
+                var users = new List<string>();
+                foreach (var user in RedisUsers.Of(resource))
+                {
+                    users.Add($"user {user.Name} {await user.RulesAsync(ct)}");
+                }
+
                 await PrivateFile.WriteAsync(configFile, $"""
                     bind 127.0.0.1
                     protected-mode yes
@@ -36,7 +43,9 @@ public static class LocalRedisBuilderExtensions
                     appendonly yes
                     save 60 1
                     requirepass {await resource.PasswordParameter.GetValueAsync(ct)}
-                    """, ct))
+                    {string.Join('\n', users)}
+                    """, ct);
+            })
             .WithConnectionHealthCheck((checks, key, connectionString) => checks.AddRedis(_ => connectionString(), name: key))
             .WithIconName("Memory");
     }

@@ -29,7 +29,7 @@ public static class CatalogExtensions
         });
         builder.Services.AddOptions<RedisCacheOptions>().Configure<IServiceProvider>((options, services) =>
             options.ConnectionMultiplexerFactory = () => Task.FromResult(services.GetRequiredService<IConnectionMultiplexer>()));
-        builder.Services.AddStackExchangeRedisCache(_ => { });
+        builder.Services.AddStackExchangeRedisCache(options => options.InstanceName = "catalog:"); // the keys its Redis user may reach
         builder.Services.AddOptions<CatalogCacheOptions>().BindConfiguration("Catalog:Cache");
         // HybridCache's L1 is the IMemoryCache; it gives each entry its size, so the limit bounds the bytes held.
         builder.Services.AddMemoryCache();

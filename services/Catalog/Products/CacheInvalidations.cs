@@ -13,7 +13,7 @@ namespace Platform.Catalog.Products;
 public sealed partial class CacheInvalidations(IConnectionMultiplexer redis, HybridCache cache, ILogger<CacheInvalidations> logger)
     : BackgroundService
 {
-    private static readonly RedisChannel Channel = RedisChannel.Literal("platform:catalog:cache-invalidations");
+    private static readonly RedisChannel Channel = RedisChannel.Literal("catalog:cache-invalidations");
 
     private readonly string _instance = Guid.NewGuid().ToString("N");
 

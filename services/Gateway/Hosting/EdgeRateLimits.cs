@@ -91,7 +91,7 @@ public static class EdgeRateLimits
 
         var redis = context.RequestServices.GetRequiredService<IConnectionMultiplexer>();
         return RateLimitPartition.Get(key, partition => new RedisOrLocalRateLimiter(
-            new RedisSlidingWindowRateLimiter<string>("platform:gateway:" + partition, new RedisSlidingWindowRateLimiterOptions
+            new RedisSlidingWindowRateLimiter<string>("gateway:" + partition, new RedisSlidingWindowRateLimiterOptions
             {
                 ConnectionMultiplexerFactory = () => redis,
                 PermitLimit = budget.PermitLimit,
