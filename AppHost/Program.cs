@@ -4,6 +4,7 @@ using Platform.AppHost.Infrastructure.Postgres;
 using Platform.AppHost.Infrastructure.RabbitMQ;
 using Platform.AppHost.Infrastructure.Redis;
 using Platform.AppHost.Services;
+using Platform.Contracts;
 
 var builder = DistributedApplication.CreateBuilder(args);
 builder.ConfigureOrchestration();                      // readiness seen promptly, no watcher process per executable
@@ -30,13 +31,15 @@ var instances = int.Parse(builder.Configuration["Services:Instances"] ?? "2", Cu
 var catalog = builder.AddService<Projects.Platform_Catalog>("catalog")
     .WithDatabase(catalogDb)        // migration step first; commands on the primary, queries on the replicas
     .WithRedisUser(redis)           // HybridCache L2 (optional: reads fall back to the database), as its own Redis user
-    .WithReference(eventBus)        // stock changes from inventory invalidate the cache
+    .WithEventBusUser(eventBus, consumes: [typeof(StockReserved), typeof(StockReleased)])  // stock changes invalidate the cache
     .WithReference(identity)        // token authority
     .WithInstances(instances);
 
 var orders = builder.AddService<Projects.Platform_Orders>("orders")
     .WithDatabase(ordersDb)
-    .WithReference(eventBus).WaitFor(eventBus)  // OrderPlaced out (outbox relay), outcomes in
+    .WithEventBusUser(eventBus,                 // as its own broker user: outcomes in, its events out (outbox relay)
+        consumes: [typeof(StockRejected), typeof(PaymentSucceeded), typeof(PaymentFailed)],
+        publishes: [typeof(OrderPlaced), typeof(OrderExpired), typeof(OrderSettled)])
     .WithDeadLetterRedrive(eventBus, "orders")  // operator command: outcomes that failed for good, handled again
     .WithReference(identity)
     .WithSettingsFrom("Orders")                 // --Orders:SettleDeadline: unsettled orders are cancelled after it
@@ -52,7 +55,7 @@ identity.WithIssuer(gateway);                   // tokens say iss = the gateway'
 // Web app: storefront and back office (Blazor), two replicas
 builder.AddWebApp("web", identity, gateway)    // signs users in with identity; APIs only through the gateway
     .WithDataProtectionKeys(infrastructure, redis) // sessions, carts, Data Protection keys shared by the replicas
-    .WithReference(eventBus)                    // OrderSettled: order status pushed to open pages
+    .WithEventBusUser(eventBus, consumes: [typeof(OrderSettled)]) // order status pushed to open pages
     .WithReplicas(2);
 //#endif
 //#if (workers)
@@ -60,12 +63,16 @@ builder.AddWebApp("web", identity, gateway)    // signs users in with identity; 
 // Workers: competing consumers, two replicas each
 builder.AddWorker<Projects.Platform_Inventory>("inventory")
     .WithDatabaseOf(catalog, catalogDb)         // reserves stock in the catalog's database
-    .WithEventBusConsumer(eventBus, "inventory") // OrderPlaced, PaymentFailed, OrderExpired in; StockReserved/Rejected/Released out
+    .WithEventBusConsumer(eventBus,             // competing consumers of the queue "inventory", as the broker user "inventory"
+        consumes: [typeof(OrderPlaced), typeof(PaymentFailed), typeof(OrderExpired)],
+        publishes: [typeof(StockReserved), typeof(StockRejected), typeof(StockReleased)])
     .WithReplicas(2);
 
 builder.AddWorker<Projects.Platform_Payments>("payments")
     .WithDatabase(paymentsDb)
-    .WithEventBusConsumer(eventBus, "payments") // StockReserved, OrderExpired in; PaymentSucceeded/Failed out
+    .WithEventBusConsumer(eventBus,
+        consumes: [typeof(StockReserved), typeof(OrderExpired)],
+        publishes: [typeof(PaymentSucceeded), typeof(PaymentFailed)])
     .WithSettingsFrom("Payments")               // the simulated provider: --Payments:Latency, --Payments:FailureRate
     .WithReplicas(2);
 //#endif

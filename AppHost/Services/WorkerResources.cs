@@ -14,18 +14,19 @@ public static class WorkerResources
             .WithAnnotation(new ServiceResources.SameProject(stepName => builder.AddBuiltProject<TProject>(stepName, excludeLaunchProfile: true)));
 
     /// <summary>
-    /// Connects the worker to the event bus (after the broker is up) as the consumer <paramref name="consumer"/>: the
-    /// worker is healthy while the broker counts a consumer on that queue for every replica. Its dead letters can be
-    /// redriven with a command.
+    /// Connects the worker to the event bus as its own user (<see cref="EventBusUsers.WithEventBusUser"/>), consuming the
+    /// queue named after it: the worker is healthy while the broker counts a consumer on that queue for every replica.
+    /// Its dead letters can be redriven with a command.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithEventBusConsumer(this IResourceBuilder<ProjectResource> worker,
-        IResourceBuilder<IResourceWithConnectionString> eventBus, string consumer)
+        IResourceBuilder<IResourceWithConnectionString> eventBus, Type[] consumes, Type[] publishes)
     {
+        var consumer = worker.Resource.Name;
         var probe = new ProbeConnection(eventBus.Resource, $"{worker.Resource.Name}-health");
         var healthCheckKey = $"{worker.Resource.Name}_consumers";
         worker.ApplicationBuilder.Services.AddHealthChecks().Add(new(healthCheckKey,
             _ => new QueueConsumersHealthCheck(probe, consumer, worker.Resource), failureStatus: null, tags: null));
-        return worker.WithReference(eventBus).WaitFor(eventBus).WithHealthCheck(healthCheckKey).WithDeadLetterRedrive(eventBus, consumer);
+        return worker.WithEventBusUser(eventBus, consumes, publishes).WithHealthCheck(healthCheckKey).WithDeadLetterRedrive(eventBus, consumer);
     }
 
     private sealed class QueueConsumersHealthCheck(ProbeConnection probe, string queue, IResource worker) : IHealthCheck

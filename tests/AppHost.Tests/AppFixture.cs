@@ -108,12 +108,13 @@ public sealed class SharedAppFixture() : AppFixture(TestMode)
     [
         "catalog", "catalog-2", "catalogdb", "eventbus", "gateway", "identity", "identitydb",
         "catalogdb-catalog", "identitydb-identity", "ordersdb-orders", // the services' database logins
+        "eventbus-catalog", "eventbus-orders",                            // and broker users
 //#if (workers)
-        "inventory", "payments", "paymentsdb", "catalogdb-inventory", "paymentsdb-payments",
+        "inventory", "payments", "paymentsdb", "catalogdb-inventory", "paymentsdb-payments", "eventbus-inventory", "eventbus-payments",
 //#endif
         "orders", "orders-2", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis",
 //#if (web)
-        "web",
+        "web", "eventbus-web",
 //#endif
     ];
 }

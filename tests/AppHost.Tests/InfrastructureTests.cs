@@ -29,11 +29,8 @@ public sealed class InfrastructureTests(SharedAppFixture fixture)
         string[] expected = ["DOTNET_gcServer=0", "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0", "DOTNET_TieredPGO=0"];
         foreach (var name in new[] { "identity", "catalog", "orders", "gateway" })
         {
-            var processes = await LocalProcesses.OfResourceAsync(fixture.App, name);
-            Assert.NotEmpty(processes);
-            foreach (var pid in processes)
+            foreach (var environment in await LocalProcesses.EnvironmentsOfAsync(fixture.App, name))
             {
-                var environment = File.ReadAllText($"/proc/{pid}/environ").Split('\0');
                 Assert.All(expected, setting => Assert.Contains(setting, environment));
             }
         }

@@ -14,6 +14,30 @@ internal static class LocalProcesses
     public static async Task<IReadOnlySet<int>> OfResourceAsync(DistributedApplication app, string resource) =>
         Trees((await AppUnderTest.InstancesAsync(app, resource)).Values);
 
+    /// <summary>The environment (<c>NAME=value</c> entries) of each process of one resource (every replica); there is at least one.</summary>
+    public static async Task<IReadOnlyList<string[]>> EnvironmentsOfAsync(DistributedApplication app, string resource)
+    {
+        var processes = await OfResourceAsync(app, resource);
+        Assert.NotEmpty(processes);
+        return [.. processes.Select(pid => File.ReadAllText($"/proc/{pid}/environ").Split('\0'))];
+    }
+
+    /// <summary>
+    /// Every process of <paramref name="resource"/> has one <c>ConnectionStrings__{connectionName}</c>, which
+    /// <paramref name="isItsOwn"/> accepts, and nowhere in its environment the administrator's <paramref name="secret"/>.
+    /// </summary>
+    public static async Task AssertConnectsAsItsOwnUserAsync(DistributedApplication app, string resource, string connectionName,
+        Func<string, bool> isItsOwn, string secret)
+    {
+        foreach (var environment in await EnvironmentsOfAsync(app, resource))
+        {
+            var prefix = $"ConnectionStrings__{connectionName}=";
+            var connectionString = Assert.Single(environment, variable => variable.StartsWith(prefix, StringComparison.Ordinal));
+            Assert.True(isItsOwn(connectionString[prefix.Length..]), $"{resource} connects to {connectionName} as another user.");
+            Assert.DoesNotContain(environment, variable => variable.Contains(secret, StringComparison.Ordinal));
+        }
+    }
+
     // Executables and projects (the services) alike report their PID.
     private static HashSet<int> Trees(IEnumerable<CustomResourceSnapshot> instances) => Trees(instances
         .Select(snapshot => snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value)

@@ -137,13 +137,14 @@ public sealed class ManifestTests(PublishedManifest manifest) : IClassFixture<Pu
             "identity-web-secret", "identity-workers-secret", "postgres-password", "postgres-streaming-password", "redis-password",
             // each service's database login
             "postgres-catalog-password", "postgres-identity-password", "postgres-orders-password",
-            // each service's Redis user
+            // each service's Redis and broker user
             "redis-catalog-password", "redis-gateway-password", "redis-identity-password",
+            "eventbus-catalog-password", "eventbus-orders-password",
 //#if (web)
-            "web-data-protection-certificate", "redis-web-password",
+            "web-data-protection-certificate", "redis-web-password", "eventbus-web-password",
 //#endif
 //#if (workers)
-            "postgres-inventory-password", "postgres-payments-password",
+            "postgres-inventory-password", "postgres-payments-password", "eventbus-inventory-password", "eventbus-payments-password",
 //#endif
         ];
         Assert.Equal(expected.Order(), secrets.Keys.Order());

@@ -108,15 +108,8 @@ public sealed class RedisTests(SharedAppFixture fixture)
         var operatorPassword = ConfigurationOptions.Parse(await fixture.App.ConnectionStringAsync("redis", Cancellation)).Password!;
         foreach (var (user, _) in Users)
         {
-            var processes = await LocalProcesses.OfResourceAsync(fixture.LocalApp, user);
-            Assert.NotEmpty(processes);
-            foreach (var pid in processes)
-            {
-                var environment = File.ReadAllText($"/proc/{pid}/environ").Split('\0');
-                var redis = Assert.Single(environment, variable => variable.StartsWith("ConnectionStrings__redis=", StringComparison.Ordinal));
-                Assert.Contains($",user={user},", redis, StringComparison.Ordinal);
-                Assert.DoesNotContain(environment, variable => variable.Contains(operatorPassword, StringComparison.Ordinal));
-            }
+            await LocalProcesses.AssertConnectsAsItsOwnUserAsync(fixture.LocalApp, user, "redis",
+                connectionString => connectionString.Contains($",user={user},", StringComparison.Ordinal), operatorPassword);
         }
     }
 

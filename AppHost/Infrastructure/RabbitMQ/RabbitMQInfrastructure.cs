@@ -5,7 +5,8 @@ public static class RabbitMQInfrastructure
 {
     /// <summary>
     /// Adds a password-protected RabbitMQ broker named <paramref name="name"/> (password parameter
-    /// <c>{name}-password</c>) with the management UI, keeping its data across restarts.
+    /// <c>{name}-password</c>, the administrator's) with the management UI, keeping its data across restarts; services
+    /// connect as users of their own (<see cref="EventBusUsers.WithEventBusUser"/>).
     /// </summary>
     public static IResourceBuilder<IResourceWithConnectionString> AddRabbitMQ(this SharedInfrastructure infrastructure, [ResourceName] string name)
     {
@@ -16,11 +17,12 @@ public static class RabbitMQInfrastructure
         {
             return infrastructure.Builder.AddRabbitMQ(name, password: password)
                 .WithManagementPlugin()
-                .WithDataVolume(infrastructure.DataVolumeName(name));
+                .WithDataVolume(infrastructure.DataVolumeName(name))
+                .WithUsers(infrastructure);
         }
 
         return OperatingSystem.IsWindows()
             ? throw SharedInfrastructure.LocalModeUnsupported()
-            : infrastructure.Builder.AddLocalRabbitMQ(name, password, Path.Combine(infrastructure.StateDirectory, name));
+            : infrastructure.Builder.AddLocalRabbitMQ(name, password, Path.Combine(infrastructure.StateDirectory, name)).WithUsers(infrastructure);
     }
 }

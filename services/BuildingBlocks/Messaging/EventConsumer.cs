@@ -112,7 +112,11 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
             var consumer = new AsyncEventingBasicConsumer(channel);
             consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, delivery, stoppingToken);
             await channel.BasicConsumeAsync(settings.Queue, autoAck: false, consumer, stoppingToken);
-            await RedriveUnroutedAsync(channel, stoppingToken); // while consuming already: a long backlog delays nothing
+            if (!settings.EachInstance)
+            {
+                await RedriveUnroutedAsync(channel, stoppingToken); // while consuming already: a long backlog delays nothing
+            }
+
             return (channel, consumer);
         }
         catch
@@ -124,8 +128,8 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
 
     /// <summary>
     /// Events published before anyone subscribed to them (a consumer's first start on a new broker) wait in the
-    /// unrouted queue. Now that this consumer's bindings exist, the events that were waiting go through the
-    /// exchange once more: to their subscribers, or back to the unrouted queue.
+    /// unrouted queue. Now that this consumer's bindings exist, the ones it subscribes to move into its queue; the others
+    /// stay for their consumers. (Moved, not published again: a service may publish only its own events.)
     /// </summary>
     private async Task RedriveUnroutedAsync(IChannel channel, CancellationToken stoppingToken)
     {
@@ -135,7 +139,7 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
         }
         catch (Exception e) when (!stoppingToken.IsCancellationRequested)
         {
-            // What was not sent again stays in the unrouted queue (taken but unacknowledged: back when this channel closes).
+            // What was not moved stays in the unrouted queue (taken but unacknowledged: back when this channel closes).
             LogNotRedriven(logger, e.Message);
         }
     }
@@ -145,11 +149,12 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
         const int batchSize = 100;
         var queue = EventTopology.UnroutedQueue(options.Value);
         var waiting = (await channel.QueueDeclarePassiveAsync(queue, stoppingToken)).MessageCount; // those sent back come after these
-        var redriven = 0;
-        while (redriven < waiting)
+        var others = new List<ulong>(); // held until the end, so that the next take finds the next event, not these again
+        var moved = 0;
+        for (var taken = 0; taken < waiting;)
         {
             var batch = new List<BasicGetResult>();
-            while (batch.Count < batchSize && redriven + batch.Count < waiting
+            while (batch.Count < batchSize && taken + batch.Count < waiting
                 && await channel.BasicGetAsync(queue, autoAck: false, stoppingToken) is { } unrouted)
             {
                 batch.Add(unrouted);
@@ -160,22 +165,30 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
                 break; // another instance took them
             }
 
-            var failures = await publisher.PublishAllAsync(
-                batch.Select(m => ToEventMessage(m.BasicProperties, m.RoutingKey, m.Body)).ToList(), stoppingToken);
-            for (var i = 0; i < batch.Count; i++)
+            taken += batch.Count;
+            var mine = batch.Where(m => subscriptions.TryGet(m.BasicProperties.Type ?? m.RoutingKey, out _)).ToList();
+            others.AddRange(batch.Except(mine).Select(m => m.DeliveryTag));
+            var failures = await publisher.MoveAllAsync(options.Value.Queue,
+                mine.Select(m => ToEventMessage(m.BasicProperties, m.RoutingKey, m.Body)).ToList(), stoppingToken);
+            for (var i = 0; i < mine.Count; i++)
             {
                 // Not confirmed: back into the unrouted queue for the next start.
                 await (failures[i] is null
-                    ? channel.BasicAckAsync(batch[i].DeliveryTag, multiple: false, stoppingToken)
-                    : channel.BasicNackAsync(batch[i].DeliveryTag, multiple: false, requeue: true, stoppingToken));
+                    ? channel.BasicAckAsync(mine[i].DeliveryTag, multiple: false, stoppingToken)
+                    : channel.BasicNackAsync(mine[i].DeliveryTag, multiple: false, requeue: true, stoppingToken));
             }
 
-            redriven += batch.Count;
+            moved += failures.Count(f => f is null);
         }
 
-        if (redriven > 0)
+        foreach (var tag in others)
         {
-            LogRedriven(logger, redriven, queue);
+            await channel.BasicNackAsync(tag, multiple: false, requeue: true, stoppingToken);
+        }
+
+        if (moved > 0)
+        {
+            LogRedriven(logger, moved, queue, options.Value.Queue);
         }
     }
 
@@ -265,7 +278,7 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
         try
         {
             // Moved first, acknowledged second: a crash in between means a duplicate (which the inbox absorbs), never a loss.
-            await publisher.SendToQueueAsync(queue, message, attempt + 1, $"{error.GetType().Name}: {error.Message}", stoppingToken);
+            await publisher.MoveAsync(queue, message, attempt + 1, $"{error.GetType().Name}: {error.Message}", stoppingToken);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -287,8 +300,8 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
     [LoggerMessage(LogLevel.Warning, "Unrouted events not sent again (they wait for the next start): {Reason}")]
     private static partial void LogNotRedriven(ILogger logger, string reason);
 
-    [LoggerMessage(LogLevel.Information, "Sent {Count} events from {Queue} through the exchange again")]
-    private static partial void LogRedriven(ILogger logger, int count, string queue);
+    [LoggerMessage(LogLevel.Information, "Moved {Count} events from {Queue} to {Consumer}")]
+    private static partial void LogRedriven(ILogger logger, int count, string queue, string consumer);
 
     [LoggerMessage(LogLevel.Information, "Consuming queue {Queue}")]
     private static partial void LogConsuming(ILogger logger, string queue);

@@ -26,7 +26,6 @@ public sealed class EventPublisher(BrokerConnection connection, IOptions<EventBu
 
     private readonly SemaphoreSlim _lock = new(1, 1);
     private IChannel? _channel;
-    private bool _exchangeDeclared;
 
     /// <summary>Publishes an event to the events exchange, its type name as the routing key.</summary>
     public Task PublishAsync(EventMessage message, CancellationToken cancellationToken) =>
@@ -39,9 +38,14 @@ public sealed class EventPublisher(BrokerConnection connection, IOptions<EventBu
     public Task<Exception?[]> PublishAllAsync(IReadOnlyList<EventMessage> messages, CancellationToken cancellationToken) =>
         SendAllAsync([.. messages.Select(m => new Outgoing(options.Value.Exchange, m.Type, m, Attempt: 1, Error: null))], cancellationToken);
 
-    /// <summary>Sends a message to one queue (retry and dead-letter queues) through the default exchange.</summary>
-    public Task SendToQueueAsync(string queue, EventMessage message, int attempt, string? error, CancellationToken cancellationToken) =>
-        SendAsync(new Outgoing("", queue, message, attempt, error), cancellationToken);
+    /// <summary>Moves a message to one of this consumer's queues (its retry and dead-letter queues) through its moves exchange.</summary>
+    public Task MoveAsync(string queue, EventMessage message, int attempt, string? error, CancellationToken cancellationToken) =>
+        SendAsync(new Outgoing(EventTopology.MovesExchange(options.Value.Consumer), queue, message, attempt, error), cancellationToken);
+
+    /// <summary>Moves messages, as first attempts, to one of this consumer's queues; returns, per message, null once confirmed, or why not.</summary>
+    public Task<Exception?[]> MoveAllAsync(string queue, IReadOnlyList<EventMessage> messages, CancellationToken cancellationToken) =>
+        SendAllAsync([.. messages.Select(m => new Outgoing(EventTopology.MovesExchange(options.Value.Consumer), queue, m, Attempt: 1, Error: null))],
+            cancellationToken);
 
     private async Task SendAsync(Outgoing message, CancellationToken cancellationToken)
     {
@@ -158,12 +162,6 @@ public sealed class EventPublisher(BrokerConnection connection, IOptions<EventBu
         _channel = await (await connection.GetAsync()).CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
             cancellationToken);
-        if (!_exchangeDeclared)
-        {
-            await EventTopology.DeclareExchangeAsync(_channel, options.Value, cancellationToken);
-            _exchangeDeclared = true;
-        }
-
         return _channel;
     }
 

@@ -3,17 +3,22 @@ using RabbitMQ.Client;
 namespace Platform.Messaging;
 
 /// <summary>
-/// The broker objects, declared idempotently by whoever starts first: the events exchange and its "unrouted" queue for
-/// events no consumer subscribes to; per consumer a queue bound to the events it subscribes to, one retry queue per
-/// back-off step (messages wait out their TTL there, then dead-letter back into the consumer's queue), and a dead-letter
-/// queue. All of them are quorum queues (replicated, and counting deliveries); the consumer's own queues are bounded and
-/// refuse publishes when full, and their dead-lettering is at-least-once, so no message is dropped on the way.
+/// The broker objects. The events exchange and its "unrouted" queue for events no consumer subscribes to are the
+/// operator's (the AppHost declares them; a service may not). Each consumer declares its own, idempotently: a queue bound
+/// to the events it subscribes to, one retry queue per back-off step (messages wait out their TTL there, then dead-letter
+/// back into the consumer's queue), a dead-letter queue, and a direct exchange of its own through which messages move
+/// between them — never the default exchange, which reaches every queue. All of them are quorum queues (replicated, and
+/// counting deliveries); the consumer's own queues are bounded and refuse publishes when full, and their dead-lettering is
+/// at-least-once, so no message is dropped on the way.
 /// </summary>
 public static class EventTopology
 {
     public static string RetryQueue(string consumer, int step) => $"{consumer}.retry.{step}";
 
     public static string DeadLetterQueue(string consumer) => $"{consumer}.dead";
+
+    /// <summary>The consumer's own direct exchange: a message moves to one of its queues with that queue's name as routing key.</summary>
+    public static string MovesExchange(string consumer) => $"{consumer}.moves";
 
     /// <summary>Where events wait that no queue was bound to when they were published: <c>{exchange}.unrouted</c>.</summary>
     public static string UnroutedQueue(EventBusOptions options) => $"{options.Exchange}.unrouted";
@@ -44,9 +49,9 @@ public static class EventTopology
             arguments: new Dictionary<string, object?> { ["alternate-exchange"] = unrouted }, cancellationToken: cancellationToken);
     }
 
+    /// <summary>Declares the consumer's queues and its moves exchange, and binds its queue to <paramref name="eventNames"/> (the events exchange must exist).</summary>
     public static async Task DeclareConsumerAsync(IChannel channel, EventBusOptions options, IEnumerable<string> eventNames, CancellationToken cancellationToken)
     {
-        await DeclareExchangeAsync(channel, options, cancellationToken);
         if (options.EachInstance)
         {
             // An instance's own queue goes with its connection (and after a minute unused, should the broker keep it).
@@ -56,6 +61,8 @@ public static class EventTopology
         }
         else
         {
+            await channel.ExchangeDeclareAsync(MovesExchange(options.Consumer), ExchangeType.Direct, durable: true, autoDelete: false,
+                cancellationToken: cancellationToken);
             // A message delivered DeliveryLimit times without being settled goes to the dead-letter queue.
             await DeclareQueueAsync(channel, options, options.Queue, cancellationToken, new()
             {
@@ -88,7 +95,8 @@ public static class EventTopology
 
     /// <summary>
     /// A durable quorum queue of at most <see cref="EventBusOptions.MaxQueueLength"/> messages that refuses publishes when
-    /// full; with a dead-letter routing key it dead-letters at least once (through the default exchange), never dropping.
+    /// full, reached through the consumer's moves exchange under its own name; with a dead-letter routing key it
+    /// dead-letters at least once (through that exchange too), never dropping.
     /// </summary>
     private static async Task DeclareQueueAsync(IChannel channel, EventBusOptions options, string queue, CancellationToken cancellationToken,
         Dictionary<string, object?>? arguments = null)
@@ -99,10 +107,11 @@ public static class EventTopology
         arguments["x-overflow"] = "reject-publish";
         if (arguments.ContainsKey("x-dead-letter-routing-key"))
         {
-            arguments["x-dead-letter-exchange"] = "";
+            arguments["x-dead-letter-exchange"] = MovesExchange(options.Consumer);
             arguments["x-dead-letter-strategy"] = "at-least-once";
         }
 
         await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments, cancellationToken: cancellationToken);
+        await channel.QueueBindAsync(queue, MovesExchange(options.Consumer), queue, cancellationToken: cancellationToken);
     }
 }

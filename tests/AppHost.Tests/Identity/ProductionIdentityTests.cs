@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Npgsql;
 
 namespace Platform.AppHost.Tests.Identity;
@@ -44,7 +43,7 @@ public sealed class ProductionIdentityTests(SharedAppFixture fixture)
             // The service with its keys but no issuer: refuses to start, saying what is missing.
             environment["Identity__SigningKey"] = Convert.ToBase64String(RSA.Create(2048).ExportPkcs8PrivateKey());
             environment["Identity__EncryptionKey"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
-            environment["ConnectionStrings__redis"] = await fixture.App.ConnectionStringAsync("redis", Cancellation);
+            environment["ConnectionStrings__redis"] = await fixture.App.ConnectionStringAsync("redis-identity", Cancellation); // as identity's own Redis user
             environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort()}";
             var (refused, refusal) = await RunToEndAsync([], environment);
             Assert.NotEqual(0, refused);
@@ -60,7 +59,9 @@ public sealed class ProductionIdentityTests(SharedAppFixture fixture)
             // With both it starts and answers its liveness probe.
             var port = FreePort();
             environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-            environment["DataProtection__Certificate"] = SelfSignedCertificate();
+            // The platform's certificate: this instance joins identity's key ring in the shared Redis as another replica
+            // would (with a certificate of its own it would add a key the platform's identity cannot read).
+            environment["DataProtection__Certificate"] = await new IdentityClient(fixture.App).SecretAsync("identity-data-protection-certificate", Cancellation);
             using var service = Start([], environment, redirect: false); // its log goes to the test's output
             try
             {
@@ -90,14 +91,6 @@ public sealed class ProductionIdentityTests(SharedAppFixture fixture)
         {
             await ServerCommandAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
         }
-    }
-
-    private static string SelfSignedCertificate()
-    {
-        using var rsa = RSA.Create(2048);
-        using var certificate = new CertificateRequest("CN=test", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
-            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-        return Convert.ToBase64String(certificate.Export(X509ContentType.Pkcs12));
     }
 
     private static Process Start(string[] args, Dictionary<string, string> environment, bool redirect = true)

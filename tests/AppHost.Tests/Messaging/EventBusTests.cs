@@ -121,7 +121,7 @@ public sealed class EventBusTests(SharedAppFixture fixture)
         await using var bus = await ProbeBus.StartAsync(fixture.App, ("EventBus:OutboxMaxAttempts", "2"), ("EventBus:Exchange", $"parking-{Guid.NewGuid():N}"));
         var options = bus.Host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<EventBusOptions>>().Value;
         var type = EventMessage.From(new Refused("")).Type;
-        await bus.AddAndWaitUntilHandledAsync("declared"); // consumer and relay have declared this test's exchange
+        await bus.AddAndWaitUntilHandledAsync("declared"); // the consumer has bound its queue to this test's exchange
         var connection = bus.Host.Services.GetRequiredService<IConnection>();
         await using var channel = await connection.CreateChannelAsync(cancellationToken: Cancellation);
         // The exchange lost its unrouted queue: an event no queue is bound to comes back as unroutable, every time.
@@ -288,22 +288,28 @@ public sealed class EventBusTests(SharedAppFixture fixture)
     }
 
     [Fact]
-    public async Task An_event_published_before_its_consumer_first_started_is_delivered_when_it_starts()
+    public async Task An_event_published_before_its_consumer_first_started_is_delivered_when_it_starts_and_the_others_keep_waiting()
     {
         var message = EventMessage.From(new Probe($"early-{Guid.NewGuid():N}"));
+        var someoneElses = EventMessage.From(new Unsubscribed($"early-{Guid.NewGuid():N}"));
         var factory = new ConnectionFactory { Uri = new Uri(await fixture.App.ConnectionStringAsync("eventbus", Cancellation)) };
         await using (var connection = await factory.CreateConnectionAsync(Cancellation))
         await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), Cancellation))
         {
-            // No queue is bound to Probe yet: the broker keeps the event in the unrouted queue.
-            await channel.BasicPublishAsync(new EventBusOptions().Exchange, message.Type, mandatory: true,
-                new BasicProperties { MessageId = message.Id.ToString(), Type = message.Type }, Encoding.UTF8.GetBytes(message.Payload), Cancellation);
+            // No queue is bound to either yet: the broker keeps the events in the unrouted queue.
+            foreach (var early in new[] { someoneElses, message })
+            {
+                await channel.BasicPublishAsync(new EventBusOptions().Exchange, early.Type, mandatory: true,
+                    new BasicProperties { MessageId = early.Id.ToString(), Type = early.Type }, Encoding.UTF8.GetBytes(early.Payload), Cancellation);
+            }
         }
 
         await using var bus = await ProbeBus.StartAsync(fixture.App);
 
         await bus.WaitUntilAsync(db => db.Handled.CountAsync(Cancellation), count => count == 1);
         Assert.Equal(message.Id, await bus.QueryAsync(db => db.Set<Platform.Messaging.Inbox.InboxMessage>().Select(m => m.MessageId).SingleAsync(Cancellation)));
+        // The event it does not subscribe to was left where it was, for its own consumer.
+        await bus.WaitForMessageAsync(EventTopology.UnroutedQueue(new EventBusOptions()), m => m.BasicProperties.MessageId == someoneElses.Id.ToString());
     }
 
     /// <summary>An event type no consumer subscribes to.</summary>
@@ -365,6 +371,14 @@ public sealed class EventBusTests(SharedAppFixture fixture)
                 var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
                 await db.Database.EnsureCreatedAsync(Cancellation);
                 await db.Database.ExecuteSqlRawAsync(OutboxNotifications.CreateSql, Cancellation); // what the services' migrations add
+            }
+
+            // The events exchange is the operator's, which the AppHost declares for the platform: a test's own one is declared here.
+            var factory = new ConnectionFactory { Uri = new Uri(await app.ConnectionStringAsync("eventbus", Cancellation)) };
+            await using (var connection = await factory.CreateConnectionAsync(Cancellation))
+            await using (var channel = await connection.CreateChannelAsync(cancellationToken: Cancellation))
+            {
+                await EventTopology.DeclareExchangeAsync(channel, host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<EventBusOptions>>().Value, Cancellation);
             }
 
             await host.StartAsync(Cancellation);
@@ -449,6 +463,8 @@ public sealed class EventBusTests(SharedAppFixture fixture)
                 {
                     await channel.QueueDeleteAsync(queue);
                 }
+
+                await channel.ExchangeDeleteAsync(EventTopology.MovesExchange(_consumer));
             }
 
             Host.Dispose();

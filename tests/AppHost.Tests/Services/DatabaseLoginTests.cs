@@ -27,11 +27,9 @@ public sealed class DatabaseLoginTests(SharedAppFixture fixture)
                  })
         {
             var role = resource.Split('-')[0];
-            var processes = await LocalProcesses.OfResourceAsync(fixture.App, resource);
-            Assert.NotEmpty(processes);
-            foreach (var pid in processes)
+            foreach (var environment in await LocalProcesses.EnvironmentsOfAsync(fixture.App, resource))
             {
-                var connectionStrings = File.ReadAllText($"/proc/{pid}/environ").Split('\0')
+                var connectionStrings = environment
                     .Where(variable => variable.StartsWith("ConnectionStrings__", StringComparison.Ordinal) && variable.Contains("Database=", StringComparison.Ordinal))
                     .ToList();
                 Assert.NotEmpty(connectionStrings);
