@@ -14,7 +14,7 @@ public static class GatewayResources
     /// </summary>
     public static IResourceBuilder<ProjectResource> AddGateway(this IDistributedApplicationBuilder builder, [ResourceName] string name)
     {
-        var gateway = builder.AddService<Projects.Platform_Gateway>(name).WithDirectEndpoint().WithExternalHttpEndpoints()
+        var gateway = builder.AddService<Projects.Platform_Gateway>(name).WithDirectEndpoint().WithExternalHttpEndpoints().WithAllowedHosts()
             .OnResourceReady((resource, ready, _) =>
             {
                 // Next to the dashboard's login line: where people and scripts come in.

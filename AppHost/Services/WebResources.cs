@@ -20,7 +20,8 @@ public static class WebResources
             .WithReference(identity)    // discovery, keys and tokens server to server; browsers sign in through the gateway
             .WithEnvironment("Oidc__Authority", gateway.GetEndpoint("http"))
             .WithEnvironment("Oidc__ClientSecret", builder.CreateResourceBuilder(secret))
-            .WithExternalHttpEndpoints();
+            .WithExternalHttpEndpoints()
+            .WithAllowedHosts();
         var announced = 0;
         web.OnResourceReady((resource, ready, _) =>
         {

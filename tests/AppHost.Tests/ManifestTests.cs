@@ -184,4 +184,18 @@ public sealed class ManifestTests(PublishedManifest manifest) : IClassFixture<Pu
         Assert.NotEmpty(settings);
         Assert.All(settings, e => Assert.Matches(@"^\{[a-z0-9-]+-password\.value\}$", (string)e.Value!));
     }
+
+    [Theory]
+    [InlineData("gateway")]
+//#if (web)
+    [InlineData("web")]
+//#endif
+    public void A_deployed_front_door_answers_only_the_host_names_the_deployment_gives_it(string frontDoor)
+    {
+        var parameter = manifest.Resources[$"{frontDoor}-allowed-hosts"]!;
+
+        Assert.Equal($"{{{frontDoor}-allowed-hosts.value}}", (string)manifest.Resources[frontDoor]!["env"]!["AllowedHosts"]!);
+        Assert.Equal("parameter.v0", (string)parameter["type"]!);
+        Assert.Null(parameter["inputs"]!["value"]!["default"]); // no host to assume: the deployment states its own
+    }
 }

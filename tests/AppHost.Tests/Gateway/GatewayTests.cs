@@ -116,6 +116,22 @@ public sealed class GatewayTests(SharedAppFixture fixture)
         Assert.Equal(404, (await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("status").GetInt32());
     }
 
+    [Theory]
+    [InlineData("gateway", "/api/catalog/products")]
+//#if (web)
+    [InlineData("web", "/")]
+//#endif
+    public async Task A_front_door_refuses_a_request_for_another_host(string frontDoor, string path)
+    {
+        using var http = new HttpClient { BaseAddress = fixture.App.GetEndpoint(frontDoor, "http") };
+
+        using var own = await http.GetAsync(path, Cancellation);
+        using var forged = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, path) { Headers = { Host = "evil.example" } }, Cancellation);
+
+        Assert.NotEqual(HttpStatusCode.BadRequest, own.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+    }
+
     [Fact]
     public async Task The_edge_refuses_a_missing_token_and_a_token_for_another_api()
     {
