@@ -29,11 +29,29 @@ public static class RedisInfrastructure
                 })
                 .WithArgs(context =>
                 {
-                    var command = context.Args.OfType<string>().LastOrDefault(a => a.StartsWith("redis-server ", StringComparison.Ordinal))
-                        ?? throw new InvalidOperationException("The Redis container's command line has changed: no 'redis-server' to add the users to.");
-                    var users = RedisUsers.Of(redis.Resource).Select(user =>
-                        $" --user {user.Name} " + string.Join(' ', user.Rules($">${PasswordVariable(user)}").Split(' ').Select(rule => $"\"{rule}\"")));
-                    context.Args[context.Args.IndexOf(command)] = command + string.Concat(users);
+                    // Shell words (the container runs the command line through sh, which expands the variables): a
+                    // published manifest has it as one string, a run as one argument per word.
+                    var words = RedisUsers.Of(redis.Resource).SelectMany(user =>
+                        new[] { "--user", user.Name }.Concat(user.Rules($">${PasswordVariable(user)}").Split(' ').Select(rule => $"\"{rule}\""))).ToList();
+                    var index = context.Args.Select((a, i) => a is string word && word.StartsWith("redis-server", StringComparison.Ordinal) ? i : -1)
+                        .FirstOrDefault(i => i >= 0, -1);
+                    if (index < 0)
+                    {
+                        throw new InvalidOperationException("The Redis container's command line has changed: no 'redis-server' to add the users to in "
+                            + string.Join(" | ", context.Args));
+                    }
+
+                    if (context.Args[index] is string command && command.Contains(' ', StringComparison.Ordinal))
+                    {
+                        context.Args[index] = $"{command} {string.Join(' ', words)}";
+                    }
+                    else
+                    {
+                        foreach (var word in words)
+                        {
+                            context.Args.Add(word);
+                        }
+                    }
                 });
         }
 
