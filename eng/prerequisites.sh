@@ -69,6 +69,7 @@ mask_services() {
       postgresql) units+=(postgresql.service) ;;
       redis-server) units+=(redis-server.service) ;;
       rabbitmq-server) units+=(rabbitmq-server.service epmd.service epmd.socket) ;;
+      prometheus) units+=(prometheus.service) ;;
     esac
   done
   for unit in ${units[@]+"${units[@]}"}; do
@@ -83,10 +84,11 @@ ensure_prerequisites() {
   [ -z "$missing" ] || apt_install $missing
 }
 
-# What the tests need besides: the browser tests drive Debian's chromium through Playwright (never a
-# downloaded browser).
+# What the tests need besides: promtool (Debian's prometheus) checks and unit-tests the alert rules; the
+# browser tests drive Debian's chromium through Playwright (never a downloaded browser).
 ensure_test_prerequisites() {
   ensure_prerequisites
+  command -v promtool >/dev/null || apt_install prometheus
 #if (web)
   [ -x /usr/bin/chromium ] || apt_install chromium
 #endif

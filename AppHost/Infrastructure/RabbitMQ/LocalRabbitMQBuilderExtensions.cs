@@ -8,7 +8,7 @@ namespace Platform.AppHost.Infrastructure.RabbitMQ;
 public static class LocalRabbitMQBuilderExtensions
 {
     /// <summary>
-    /// Adds a local RabbitMQ node (with the management plugin) and its Erlang port mapper
+    /// Adds a local RabbitMQ node (with the management and Prometheus plugins) and its Erlang port mapper
     /// (<c>{name}-epmd</c>); configuration, database and cookie live in <paramref name="dataDirectory"/>.
     /// The default user is created with the password parameter on the node's first boot.
     /// </summary>
@@ -29,6 +29,7 @@ public static class LocalRabbitMQBuilderExtensions
             .WithEndpoint(name: LocalRabbitMQResource.PrimaryEndpointName, scheme: "tcp", isProxied: false)
             .WithEndpoint(name: LocalRabbitMQResource.DistributionEndpointName, scheme: "tcp", isProxied: false)
             .WithHttpEndpoint(name: LocalRabbitMQResource.ManagementEndpointName, isProxied: false)
+            .WithHttpEndpoint(name: LocalRabbitMQResource.MetricsEndpointName, isProxied: false)
             .WithEnvironment(context =>
             {
                 var env = context.EnvironmentVariables;
@@ -46,16 +47,17 @@ public static class LocalRabbitMQBuilderExtensions
                 env["ERL_EPMD_ADDRESS"] = "127.0.0.1";
                 env["ERL_EPMD_PORT"] = epmd.Resource.GetEndpoint(PortMapperEndpointName).Property(EndpointProperty.TargetPort);
                 var management = rabbit.GetEndpoint(LocalRabbitMQResource.ManagementEndpointName).Property(EndpointProperty.TargetPort);
+                var metrics = rabbit.GetEndpoint(LocalRabbitMQResource.MetricsEndpointName).Property(EndpointProperty.TargetPort);
                 // Never start a stray epmd of its own: the one above is managed (and stopped) with the app. The
                 // distribution port (Erlang clustering and the CLI tools) listens on loopback only, like every other
                 // port here. Idle schedulers sleep instead of spinning (+sbwt none): on a few shared cores the
                 // spinning took CPU from every other process, the broker's own boot included.
                 env["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = ReferenceExpression.Create(
-                    $"-start_epmd false -kernel inet_dist_use_interface {{127,0,0,1}} +sbwt none +sbwtdcpu none +sbwtdio none -rabbitmq_management tcp_config [{{port,{management}}},{{ip,\"127.0.0.1\"}}]");
+                    $"-start_epmd false -kernel inet_dist_use_interface {{127,0,0,1}} +sbwt none +sbwtdcpu none +sbwtdio none -rabbitmq_management tcp_config [{{port,{management}}},{{ip,\"127.0.0.1\"}}] -rabbitmq_prometheus tcp_config [{{port,{metrics}}},{{ip,\"127.0.0.1\"}}]");
             })
             .OnBeforeResourceStarted(async (resource, _, ct) =>
             {
-                await PrivateFile.WriteAsync(pluginsFile, "[rabbitmq_management].\n", ct);
+                await PrivateFile.WriteAsync(pluginsFile, $"[rabbitmq_management,{BrokerMetrics.Plugin}].\n", ct);
                 await PrivateFile.WriteAsync(configFile, $"""
                     default_user = {LocalRabbitMQResource.UserName}
                     default_pass = {await resource.PasswordParameter.GetValueAsync(ct)}

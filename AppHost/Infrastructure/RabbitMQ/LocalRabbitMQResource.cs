@@ -2,7 +2,8 @@ namespace Platform.AppHost.Infrastructure.RabbitMQ;
 
 /// <summary>
 /// A RabbitMQ node run from the machine's <c>rabbitmq-server</c>, with its own Erlang port mapper
-/// (<c>{name}-epmd</c>, a resource of its own so that it stops with the app) and the management plugin. Its connection string has the container
+/// (<c>{name}-epmd</c>, a resource of its own so that it stops with the app), the management plugin and the
+/// Prometheus plugin (<see cref="BrokerMetrics"/>). Its connection string has the container
 /// resource's shape (<c>amqp://user:password@host:port</c>).
 /// </summary>
 public sealed class LocalRabbitMQResource(string name, string command, string dataDirectory, ParameterResource password)
@@ -10,6 +11,7 @@ public sealed class LocalRabbitMQResource(string name, string command, string da
 {
     internal const string PrimaryEndpointName = "tcp";
     internal const string ManagementEndpointName = "management";
+    internal const string MetricsEndpointName = BrokerMetrics.EndpointName;
     internal const string DistributionEndpointName = "distribution";
     internal const string UserName = "guest";
 
