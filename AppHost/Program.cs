@@ -1,4 +1,5 @@
 using System.Globalization;
+using Platform.AppHost.Deployment;
 using Platform.AppHost.Infrastructure;
 using Platform.AppHost.Infrastructure.Postgres;
 using Platform.AppHost.Infrastructure.RabbitMQ;
@@ -77,4 +78,5 @@ builder.AddWorker<Projects.Platform_Payments>("payments")
     .WithReplicas(2);
 //#endif
 
+builder.AddKubernetesOutput();                  // dotnet run --project AppHost -- --operation publish --step publish-kubernetes
 builder.Build().Run();

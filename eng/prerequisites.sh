@@ -84,11 +84,14 @@ ensure_prerequisites() {
   [ -z "$missing" ] || apt_install $missing
 }
 
-# What the tests need besides: promtool (Debian's prometheus) checks and unit-tests the alert rules; the
-# browser tests drive Debian's chromium through Playwright (never a downloaded browser).
+# What the tests need besides: promtool (Debian's prometheus) checks and unit-tests the alert rules; kubectl
+# renders the Kubernetes output; the browser tests drive Debian's chromium through Playwright (never a downloaded browser).
 ensure_test_prerequisites() {
   ensure_prerequisites
   command -v promtool >/dev/null || apt_install prometheus
+  # Debian's kubectl (1.20) is too old for the Kubernetes output's kustomize files.
+  kubectl kustomize --help >/dev/null 2>&1 ||
+    fail "kubectl 1.27 or later is needed (the tests render the Kubernetes output with kubectl kustomize). Install it: curl -LO https://dl.k8s.io/release/v1.32.4/bin/linux/amd64/kubectl && sudo install kubectl /usr/local/bin/"
 #if (web)
   [ -x /usr/bin/chromium ] || apt_install chromium
 #endif

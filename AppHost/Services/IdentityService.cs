@@ -34,13 +34,20 @@ public static class IdentityService
     /// <summary>
     /// Makes the public origin the issuer: tokens say <c>iss</c> = the gateway's URL however they were fetched (through
     /// the gateway or, from inside, straight from identity), and discovery lists every endpoint under it, so that a
-    /// browser and a script need one origin. <c>Identity:Issuer</c> in the AppHost's configuration overrides it (the
-    /// public URL of a deployment, or a pinned one in tests).
+    /// browser and a script need one origin. <c>Identity:Issuer</c> in the AppHost's configuration overrides it (a pinned
+    /// one in tests); a deployment gives the gateway's public URL in the parameter <c>identity-issuer</c>.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithIssuer(this IResourceBuilder<ProjectResource> identity,
         IResourceBuilder<ProjectResource> gateway)
     {
-        var issuer = identity.ApplicationBuilder.Configuration["Identity:Issuer"];
+        var builder = identity.ApplicationBuilder;
+        var issuer = builder.Configuration["Identity:Issuer"];
+        if (builder.ExecutionContext.IsPublishMode && issuer is not { Length: > 0 })
+        {
+            // Where the gateway is public is the deployment's to say (its ingress host, behind TLS), like its host names.
+            return identity.WithEnvironment("Identity__Issuer", builder.AddParameter($"{identity.Resource.Name}-issuer"));
+        }
+
         return identity.WithEnvironment(context => context.EnvironmentVariables["Identity__Issuer"] =
             issuer is { Length: > 0 } ? issuer : gateway.GetEndpoint("http"));
     }

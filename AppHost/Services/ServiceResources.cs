@@ -187,7 +187,7 @@ public static class ServiceResources
         return replicas ? resource.WithReference(login.ReadOnly, $"{database.Name}-readonly") : resource;
     }
 
-    private sealed record MigrationStepAnnotation(IResourceBuilder<ProjectResource> Step) : IResourceAnnotation;
+    internal sealed record MigrationStepAnnotation(IResourceBuilder<ProjectResource> Step) : IResourceAnnotation;
 
     /// <summary>The service's migration step (given by <c>WithDatabase</c> or <c>WithMigrationStep</c>).</summary>
     public static IResourceBuilder<ProjectResource> MigrationStep(this IResourceBuilder<ProjectResource> service) =>

@@ -104,15 +104,6 @@ public sealed class InfrastructureTests(SharedAppFixture fixture)
             root = Path.GetDirectoryName(root.TrimEnd('/')) ?? throw new InvalidOperationException("eng/clean.sh not found above the test's folder");
         }
 
-        var start = new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(root, "eng", "clean.sh"), stateDirectory])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return (process.ExitCode, await output + await error);
+        return await Commands.RunAsync("bash", [Path.Combine(root, "eng", "clean.sh"), stateDirectory]);
     }
 }

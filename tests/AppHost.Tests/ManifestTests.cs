@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json.Nodes;
 
@@ -29,17 +28,10 @@ public sealed class PublishedManifest : IAsyncLifetime
     public static async Task<string> PublishAsync(string path, params string[] settings)
     {
         var project = Projects.Platform_AppHost.ProjectPath;
-        using var publish = Process.Start(new ProcessStartInfo("dotnet",
+        var (exitCode, output) = await Commands.RunAsync("dotnet",
             ["run", "--project", project, "--no-build", "-c", Configuration, "--no-launch-profile", "--",
-             "--publisher", "manifest", "--output-path", path, .. settings])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = publish.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var error = publish.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await publish.WaitForExitAsync(TestContext.Current.CancellationToken);
-        Assert.True(publish.ExitCode == 0, $"manifest publishing failed: {await output}{await error}");
+             "--publisher", "manifest", "--output-path", path, .. settings]);
+        Assert.True(exitCode == 0, $"manifest publishing failed: {output}");
         return await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken);
     }
 
@@ -197,5 +189,14 @@ public sealed class ManifestTests(PublishedManifest manifest) : IClassFixture<Pu
         Assert.Equal($"{{{frontDoor}-allowed-hosts.value}}", (string)manifest.Resources[frontDoor]!["env"]!["AllowedHosts"]!);
         Assert.Equal("parameter.v0", (string)parameter["type"]!);
         Assert.Null(parameter["inputs"]!["value"]!["default"]); // no host to assume: the deployment states its own
+    }
+
+    [Fact]
+    public void A_deployment_states_the_public_url_that_is_the_token_issuer()
+    {
+        var parameter = manifest.Resources["identity-issuer"]!;
+
+        Assert.Equal("{identity-issuer.value}", (string)manifest.Resources["identity"]!["env"]!["Identity__Issuer"]!);
+        Assert.Null(parameter["inputs"]!["value"]!["default"]); // the gateway's public URL: the deployment's to say
     }
 }

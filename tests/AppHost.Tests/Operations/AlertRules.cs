@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace Platform.AppHost.Tests.Operations;
@@ -23,20 +22,7 @@ internal static partial class AlertRules
     /// <summary>The rules with every <c>for:</c> cut to nothing, for a test that cannot wait out the real durations.</summary>
     public static string WithoutPendingTime() => For().Replace(File.ReadAllText(RulesFile), "${indent}for: 0s");
 
-    public static async Task<(int ExitCode, string Output)> PromtoolAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("promtool") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Directory };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return (process.ExitCode, await output + await error);
-    }
+    public static Task<(int ExitCode, string Output)> PromtoolAsync(params string[] args) => Commands.RunAsync("promtool", args, Directory);
 
     [GeneratedRegex(@"^\s+- alert: (\w+)\s*$", RegexOptions.Multiline)]
     private static partial Regex AlertName();

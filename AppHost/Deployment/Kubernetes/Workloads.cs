@@ -1,0 +1,168 @@
+using k8s.Models;
+
+namespace Platform.AppHost.Deployment.Kubernetes;
+
+/// <summary>The Kubernetes objects of one .NET project of the app model.</summary>
+internal static class Workloads
+{
+    /// <summary>The port every service listens on inside its container (the .NET images' default).</summary>
+    public const int HttpPort = 8080;
+
+    /// <summary>The .NET images' non-root user.</summary>
+    private const long AppUser = 1654;
+
+    public static Dictionary<string, string> Labels(string name) => new() { ["app.kubernetes.io/name"] = name };
+
+    /// <summary>
+    /// A Deployment: <paramref name="replicas"/> pods of the service's image, restricted (non-root, read-only root file
+    /// system with a writable <c>/tmp</c>, no capabilities, the runtime's seccomp profile), with readiness <c>/health</c>,
+    /// liveness <c>/alive</c> and a start-up allowance when it serves HTTP.
+    /// </summary>
+    public static V1Deployment Deployment(string name, int replicas, List<V1EnvVar> environment, IList<string> arguments, bool servesHttp) => new()
+    {
+        ApiVersion = "apps/v1",
+        Kind = "Deployment",
+        Metadata = new V1ObjectMeta { Name = name, Labels = Labels(name) },
+        Spec = new V1DeploymentSpec
+        {
+            Replicas = replicas,
+            Selector = new V1LabelSelector { MatchLabels = Labels(name) },
+            Template = new V1PodTemplateSpec
+            {
+                Metadata = new V1ObjectMeta { Labels = Labels(name) },
+                Spec = Pod(Container(name, environment, arguments, servesHttp), restartPolicy: null),
+            },
+        },
+    };
+
+    /// <summary>A migration step: a Job that runs the service's image once with its arguments (<c>migrate</c>).</summary>
+    public static V1Job Job(string name, List<V1EnvVar> environment, IList<string> arguments, string image) => new()
+    {
+        ApiVersion = "batch/v1",
+        Kind = "Job",
+        Metadata = new V1ObjectMeta { Name = name, Labels = Labels(name) },
+        Spec = new V1JobSpec
+        {
+            BackoffLimit = 6,
+            Template = new V1PodTemplateSpec
+            {
+                Metadata = new V1ObjectMeta { Labels = Labels(name) },
+                Spec = Pod(Container(name, environment, arguments, servesHttp: false, image), restartPolicy: "OnFailure"),
+            },
+        },
+    };
+
+    public static V1Service Service(string name) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Service",
+        Metadata = new V1ObjectMeta { Name = name, Labels = Labels(name) },
+        Spec = new V1ServiceSpec
+        {
+            Selector = Labels(name),
+            Ports = [new V1ServicePort { Name = "http", Port = HttpPort, TargetPort = HttpPort }],
+        },
+    };
+
+    /// <summary>At most one pod of the service down at a time for voluntary disruptions (node drains, upgrades).</summary>
+    public static V1PodDisruptionBudget DisruptionBudget(string name) => new()
+    {
+        ApiVersion = "policy/v1",
+        Kind = "PodDisruptionBudget",
+        Metadata = new V1ObjectMeta { Name = name, Labels = Labels(name) },
+        Spec = new V1PodDisruptionBudgetSpec { MaxUnavailable = 1, Selector = new V1LabelSelector { MatchLabels = Labels(name) } },
+    };
+
+    /// <summary>Scales the Deployment on CPU between its replica count and <paramref name="maxReplicas"/>.</summary>
+    public static V2HorizontalPodAutoscaler Autoscaler(string name, int minReplicas, int maxReplicas) => new()
+    {
+        ApiVersion = "autoscaling/v2",
+        Kind = "HorizontalPodAutoscaler",
+        Metadata = new V1ObjectMeta { Name = name, Labels = Labels(name) },
+        Spec = new V2HorizontalPodAutoscalerSpec
+        {
+            ScaleTargetRef = new V2CrossVersionObjectReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = name },
+            MinReplicas = minReplicas,
+            MaxReplicas = maxReplicas,
+            Metrics =
+            [
+                new V2MetricSpec
+                {
+                    Type = "Resource",
+                    Resource = new V2ResourceMetricSource { Name = "cpu", Target = new V2MetricTarget { Type = "Utilization", AverageUtilization = 70 } },
+                },
+            ],
+        },
+    };
+
+    private static V1PodSpec Pod(V1Container container, string? restartPolicy) => new()
+    {
+        AutomountServiceAccountToken = false,
+        RestartPolicy = restartPolicy,
+        SecurityContext = new V1PodSecurityContext
+        {
+            RunAsNonRoot = true,
+            RunAsUser = AppUser,
+            RunAsGroup = AppUser,
+            SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
+        },
+        Containers = [container],
+        Volumes = [new V1Volume { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource() }],
+    };
+
+    private static V1Container Container(string name, List<V1EnvVar> environment, IList<string> arguments, bool servesHttp, string? image = null)
+    {
+        var container = new V1Container
+        {
+            Name = name,
+            Image = image ?? name,
+            Args = arguments.Count > 0 ? [.. arguments] : null,
+            Env = [.. Telemetry(name), .. environment],
+            SecurityContext = new V1SecurityContext
+            {
+                AllowPrivilegeEscalation = false,
+                ReadOnlyRootFilesystem = true,
+                Capabilities = new V1Capabilities { Drop = ["ALL"] },
+            },
+            Resources = new V1ResourceRequirements
+            {
+                Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m"), ["memory"] = new("192Mi") },
+                Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new("512Mi") },
+            },
+            VolumeMounts = [new V1VolumeMount { Name = "tmp", MountPath = "/tmp" }],
+        };
+        if (servesHttp)
+        {
+            container.Ports = [new V1ContainerPort { Name = "http", ContainerPort = HttpPort }];
+            container.ReadinessProbe = Probe("/health", periodSeconds: 5, failureThreshold: 3);
+            container.LivenessProbe = Probe("/alive", periodSeconds: 10, failureThreshold: 3);
+            container.StartupProbe = Probe("/alive", periodSeconds: 2, failureThreshold: 60);
+        }
+
+        return container;
+    }
+
+    private static V1Probe Probe(string path, int periodSeconds, int failureThreshold) => new()
+    {
+        HttpGet = new V1HTTPGetAction { Path = path, Port = "http" },
+        PeriodSeconds = periodSeconds,
+        FailureThreshold = failureThreshold,
+        TimeoutSeconds = 3,
+    };
+
+    /// <summary>
+    /// Traces, metrics and logs go to the cluster's OpenTelemetry collector: its address comes from the ConfigMap
+    /// <c>telemetry</c> (key <c>otlp-endpoint</c>); each pod reports under the service's name and its own pod name.
+    /// </summary>
+    private static IEnumerable<V1EnvVar> Telemetry(string name) =>
+    [
+        new() { Name = "POD_NAME", ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { FieldPath = "metadata.name" } } },
+        new() { Name = "OTEL_SERVICE_NAME", Value = name },
+        new() { Name = "OTEL_RESOURCE_ATTRIBUTES", Value = "service.instance.id=$(POD_NAME)" },
+        new()
+        {
+            Name = "OTEL_EXPORTER_OTLP_ENDPOINT",
+            ValueFrom = new V1EnvVarSource { ConfigMapKeyRef = new V1ConfigMapKeySelector { Name = "telemetry", Key = "otlp-endpoint" } },
+        },
+    ];
+}

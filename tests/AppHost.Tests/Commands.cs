@@ -1,0 +1,23 @@
+using System.Diagnostics;
+
+namespace Platform.AppHost.Tests;
+
+/// <summary>Runs a command line tool to its end.</summary>
+internal static class Commands
+{
+    /// <summary>Runs <paramref name="file"/> with <paramref name="arguments"/>; returns its exit code and its output (standard output, then error).</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(string file, IEnumerable<string> arguments, string? workingDirectory = null)
+    {
+        var start = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (workingDirectory is not null)
+        {
+            start.WorkingDirectory = workingDirectory;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return (process.ExitCode, await output + await error);
+    }
+}

@@ -1,0 +1,230 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using k8s;
+using k8s.Models;
+
+namespace Platform.AppHost.Tests.Deployment;
+
+/// <summary>Generates the Kubernetes output once (the README's command) and renders both overlays with kustomize.</summary>
+public sealed class GeneratedKubernetes : IAsyncLifetime
+{
+    private readonly DirectoryInfo _output = Directory.CreateTempSubdirectory("k8s-output-");
+
+    public string Output => _output.FullName;
+
+    public IReadOnlyList<object> Dev { get; private set; } = [];
+
+    public IReadOnlyList<object> Prod { get; private set; } = [];
+
+    public async ValueTask InitializeAsync()
+    {
+        await GenerateAsync(Output, "--Infrastructure:PostgresReadReplicas=2");
+        Dev = await RenderAsync(Path.Combine(Output, "overlays", "dev"));
+        Prod = await RenderAsync(Path.Combine(Output, "overlays", "prod"));
+    }
+
+    public static async Task GenerateAsync(string output, params string[] settings)
+    {
+        var configuration = typeof(GeneratedKubernetes).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
+        var (exitCode, text) = await Commands.RunAsync("dotnet",
+            ["run", "--project", Projects.Platform_AppHost.ProjectPath, "--no-build", "-c", configuration, "--no-launch-profile", "--",
+             "--operation", "publish", "--step", "publish-kubernetes", "--output-path", output, .. settings]);
+        Assert.True(exitCode == 0, $"generating the Kubernetes output failed: {text}");
+    }
+
+    /// <summary><c>kubectl kustomize</c> of an overlay, as typed objects.</summary>
+    public static async Task<IReadOnlyList<object>> RenderAsync(string overlay)
+    {
+        var (exitCode, text) = await Commands.RunAsync("kubectl", ["kustomize", overlay]);
+        Assert.True(exitCode == 0, text);
+        return KubernetesYaml.LoadAllFromString(text);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _output.Delete(recursive: true);
+        return ValueTask.CompletedTask;
+    }
+}
+
+public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated) : IClassFixture<GeneratedKubernetes>
+{
+    // The app model's services and their replica counts (AppHost/Program.cs), and which of them serve HTTP.
+    private static readonly Dictionary<string, int> Services = new()
+    {
+        ["identity"] = 1, ["catalog"] = 2, ["orders"] = 2, ["gateway"] = 1,
+//#if (web)
+        ["web"] = 2,
+//#endif
+//#if (workers)
+        ["inventory"] = 2, ["payments"] = 2,
+//#endif
+    };
+
+    private static readonly string[] Workers =
+    [
+//#if (workers)
+        "inventory", "payments",
+//#endif
+    ];
+
+    private static readonly string[] MigrationSteps =
+    [
+        "identity-migrations", "catalog-migrations", "orders-migrations",
+//#if (workers)
+        "payments-migrations",
+//#endif
+    ];
+
+    [Fact]
+    public void Every_service_of_the_app_model_is_a_deployment_with_its_replica_count_probes_and_a_restricted_pod()
+    {
+        var deployments = generated.Dev.OfType<V1Deployment>().ToDictionary(d => d.Name());
+        Assert.Equal(Services.Keys.Order(), deployments.Keys.Order());
+        foreach (var (name, replicas) in Services)
+        {
+            var deployment = deployments[name];
+            Assert.Equal(replicas, deployment.Spec.Replicas);
+            var pod = deployment.Spec.Template.Spec;
+            AssertRestricted(pod);
+            var container = Assert.Single(pod.Containers);
+            Assert.Equal(name, container.Image);
+            Assert.NotNull(container.Resources.Requests);
+            Assert.True(container.Resources.Limits.ContainsKey("memory"), $"{name}: no memory limit");
+            if (Workers.Contains(name))
+            {
+                continue;
+            }
+
+            Assert.Equal("/health", container.ReadinessProbe.HttpGet.Path);
+            Assert.Equal("/alive", container.LivenessProbe.HttpGet.Path);
+            Assert.Equal("/alive", container.StartupProbe.HttpGet.Path);
+            Assert.Single(generated.Dev.OfType<V1Service>(), s => s.Name() == name && s.Spec.Ports.Single().Port == 8080);
+            Assert.Single(generated.Dev.OfType<V1PodDisruptionBudget>(), b => b.Name() == name);
+            Assert.Single(generated.Dev.OfType<V2HorizontalPodAutoscaler>(), a => a.Name() == name && a.Spec.MinReplicas == replicas);
+        }
+    }
+
+    [Fact]
+    public void Production_runs_at_least_three_pods_of_every_api_and_the_gateway_also_at_the_autoscalers_low_end()
+    {
+        foreach (var name in new[] { "identity", "catalog", "orders", "gateway" })
+        {
+            Assert.Equal(3, generated.Prod.OfType<V1Deployment>().Single(d => d.Name() == name).Spec.Replicas);
+            Assert.Equal(3, generated.Prod.OfType<V2HorizontalPodAutoscaler>().Single(a => a.Name() == name).Spec.MinReplicas);
+        }
+    }
+
+    [Fact]
+    public void Each_migration_step_is_a_job_that_runs_its_services_image_with_migrate()
+    {
+        var jobs = generated.Prod.OfType<V1Job>().ToDictionary(j => j.Name());
+        Assert.Equal(MigrationSteps.Order(), jobs.Keys.Order());
+        foreach (var (name, job) in jobs)
+        {
+            var container = Assert.Single(job.Spec.Template.Spec.Containers);
+            Assert.Equal(name[..name.IndexOf("-migrations", StringComparison.Ordinal)], container.Image);
+            Assert.Equal(["migrate"], container.Args);
+            Assert.Equal("OnFailure", job.Spec.Template.Spec.RestartPolicy);
+            AssertRestricted(job.Spec.Template.Spec);
+        }
+    }
+
+    [Fact]
+    public void Services_reach_each_other_and_the_data_stores_by_their_cluster_addresses()
+    {
+        var catalog = Environment("catalog");
+        Assert.Equal("http://identity:8080", catalog["services__identity__http__0"].Value);
+        Assert.DoesNotContain(catalog.Keys, name => name.Contains("https", StringComparison.OrdinalIgnoreCase)); // TLS ends at the ingress
+        Assert.StartsWith("Host=postgres-rw:5432;Username=catalog;", catalog["ConnectionStrings__catalogdb"].Value, StringComparison.Ordinal);
+        // Reads: the cluster's read-only service (every replica), the primary when none answers.
+        Assert.StartsWith("Host=postgres-ro:5432,postgres-rw:5432;Username=catalog;", catalog["ConnectionStrings__catalogdb-readonly"].Value, StringComparison.Ordinal);
+        Assert.StartsWith("redis:6379,user=catalog,", catalog["ConnectionStrings__redis"].Value, StringComparison.Ordinal);
+        Assert.StartsWith("amqp://catalog:", catalog["ConnectionStrings__eventbus"].Value, StringComparison.Ordinal);
+        Assert.EndsWith("@eventbus:5672", catalog["ConnectionStrings__eventbus"].Value, StringComparison.Ordinal);
+        Assert.Equal("http://catalog:8080", Environment("gateway")["services__catalog__http__0"].Value);
+        Assert.Equal("$(PARAMETER_IDENTITY_ISSUER)", Environment("identity")["Identity__Issuer"].Value); // public, not the cluster address
+        Assert.Equal("catalog", catalog["OTEL_SERVICE_NAME"].Value);
+        Assert.Equal("telemetry", catalog["OTEL_EXPORTER_OTLP_ENDPOINT"].ValueFrom.ConfigMapKeyRef.Name);
+    }
+
+    [Fact]
+    public void Secrets_are_only_references_to_the_parameters_secret_and_each_is_documented()
+    {
+        var documented = File.ReadAllText(Path.Combine(generated.Output, "PARAMETERS.md"));
+        var referenced = new HashSet<string>();
+        foreach (var container in generated.Prod.OfType<V1Deployment>().Select(d => d.Spec.Template.Spec)
+                     .Concat(generated.Prod.OfType<V1Job>().Select(j => j.Spec.Template.Spec)).SelectMany(p => p.Containers))
+        {
+            var defined = new List<string>();
+            foreach (var variable in container.Env)
+            {
+                if (variable.ValueFrom?.SecretKeyRef is { } secret)
+                {
+                    Assert.Equal("parameters", secret.Name);
+                    referenced.Add(secret.Key);
+                }
+
+                // A password, key or secret in a value is always a reference to a variable defined before it.
+                foreach (Match match in SecretInValue().Matches(variable.Value ?? ""))
+                {
+                    Assert.True(match.Groups["reference"].Success, $"{container.Name}: {variable.Name} holds a secret value");
+                    Assert.Contains(match.Groups["variable"].Value, defined);
+                }
+
+                Assert.False(variable.Value is { } value && SecretName().IsMatch(variable.Name) && !OnlyReference().IsMatch(value),
+                    $"{container.Name}: {variable.Name} has a value");
+                defined.Add(variable.Name);
+            }
+        }
+
+        Assert.Contains("postgres-catalog-password", referenced);
+        Assert.Contains("identity-signing-key", referenced);
+        foreach (var key in referenced)
+        {
+            Assert.Contains($"- `{key}`", documented, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_replica_count_changed_in_the_app_model_changes_the_output()
+    {
+        var output = Directory.CreateTempSubdirectory("k8s-output-").FullName;
+        try
+        {
+            await GeneratedKubernetes.GenerateAsync(output, "--Services:Instances=4");
+            var dev = await GeneratedKubernetes.RenderAsync(Path.Combine(output, "overlays", "dev"));
+            Assert.Equal(4, dev.OfType<V1Deployment>().Single(d => d.Name() == "catalog").Spec.Replicas);
+            Assert.Equal(4, dev.OfType<V1Deployment>().Single(d => d.Name() == "orders").Spec.Replicas);
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    private Dictionary<string, V1EnvVar> Environment(string deployment) =>
+        generated.Dev.OfType<V1Deployment>().Single(d => d.Name() == deployment).Spec.Template.Spec.Containers.Single().Env.ToDictionary(e => e.Name);
+
+    private static void AssertRestricted(V1PodSpec pod)
+    {
+        Assert.True(pod.SecurityContext.RunAsNonRoot);
+        Assert.Equal("RuntimeDefault", pod.SecurityContext.SeccompProfile.Type);
+        Assert.False(pod.AutomountServiceAccountToken);
+        foreach (var container in pod.Containers)
+        {
+            Assert.False(container.SecurityContext.AllowPrivilegeEscalation);
+            Assert.True(container.SecurityContext.ReadOnlyRootFilesystem);
+            Assert.Equal(["ALL"], container.SecurityContext.Capabilities.Drop);
+        }
+    }
+
+    [GeneratedRegex(@"(?i)(password|secret|key)=(?<reference>\$\((?<variable>[A-Z0-9_]+)\))?")]
+    private static partial Regex SecretInValue();
+
+    [GeneratedRegex(@"^\$\([A-Z0-9_]+\)$")]
+    private static partial Regex OnlyReference();
+
+    [GeneratedRegex(@"(?i)(password|secret|signing|encryption|certificate)")]
+    private static partial Regex SecretName();
+}
