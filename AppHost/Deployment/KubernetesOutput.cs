@@ -2,7 +2,10 @@
 using System.Globalization;
 using System.Text;
 using Aspire.Hosting.Pipelines;
+using System.Text.Json;
 using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Platform.AppHost.Deployment.Kubernetes;
@@ -14,7 +17,8 @@ namespace Platform.AppHost.Deployment;
 /// <summary>
 /// The Kubernetes deployment, generated from the app model — never written by hand: a kustomize base with a
 /// Deployment per service (replicas as in the app model, probes, restricted pods, resources), a Service, a disruption
-/// budget and a CPU autoscaler for each that serves HTTP, and a Job per migration step; overlays <c>dev</c> (the app
+/// budget and a CPU autoscaler for each that serves HTTP, a KEDA ScaledObject on its queue for each worker, and a Job per
+/// migration step; overlays <c>dev</c> (the app
 /// model's replica counts) and <c>prod</c> (at least <see cref="ProductionReplicas"/> of every API and the gateway).
 /// Run it with <c>dotnet run --project AppHost -- --operation publish --step publish-kubernetes --output-path deploy/k8s</c>
 /// (or <c>aspire do publish-kubernetes</c>).
@@ -33,7 +37,18 @@ public static class KubernetesOutput
         builder.Pipeline.AddStep(StepName, async context =>
         {
             var output = context.Services.GetRequiredService<IPipelineOutputService>().GetOutputDirectory();
-            var files = await GenerateAsync(context.Model, context.ExecutionContext);
+            SortedDictionary<string, string> files;
+            try
+            {
+                files = await GenerateAsync(context.Model, context.ExecutionContext, context.Services.GetRequiredService<IConfiguration>());
+            }
+            catch
+            {
+                // Aspire logs a failed step but ends the AppHost with 0: a script or CI job must see the failure.
+                Environment.ExitCode = 1;
+                throw;
+            }
+
             foreach (var (path, text) in files)
             {
                 var file = Path.Combine(output, path);
@@ -48,19 +63,29 @@ public static class KubernetesOutput
 
     /// <summary>The files of the output, by path relative to the output folder.</summary>
     internal static async Task<SortedDictionary<string, string>> GenerateAsync(DistributedApplicationModel model,
-        DistributedApplicationExecutionContext executionContext)
+        DistributedApplicationExecutionContext executionContext, IConfiguration configuration)
     {
         var resolver = new ValueResolver(model, executionContext, AddressOf);
         var projects = model.Resources.OfType<ProjectResource>().ToList();
         var steps = projects.SelectMany(p => p.Annotations.OfType<ServiceResources.MigrationStepAnnotation>().Select(a => (Service: p, Step: a.Step.Resource)))
             .ToDictionary(s => s.Step, s => s.Service);
-        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        var scaled = new List<string>();
-
+        var environments = new Dictionary<ProjectResource, (List<V1EnvVar> Environment, IReadOnlyList<string> Arguments)>();
         foreach (var project in projects)
         {
             var (environment, arguments) = await resolver.ReadAsync(project);
-            var env = await resolver.EnvironmentAsync(environment);
+            environments[project] = (await resolver.EnvironmentAsync(environment), arguments);
+        }
+
+        // A service may be called by the services that know its address (service discovery: services__{name}__http__0).
+        var callers = projects.Where(p => !steps.ContainsKey(p)).ToDictionary(p => p.Name, p => projects
+            .Where(caller => caller != p && environments[caller].Environment.Any(e => e.Name == $"services__{p.Name}__http__0"))
+            .Select(caller => caller.Name).Order(StringComparer.Ordinal).ToList());
+
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var scaled = new List<string>();
+        foreach (var project in projects)
+        {
+            var (env, arguments) = environments[project];
             if (steps.TryGetValue(project, out var service))
             {
                 files[$"base/{project.Name}.yaml"] = Documents(Workloads.Job(project.Name, env, [.. arguments], image: service.Name));
@@ -68,7 +93,9 @@ public static class KubernetesOutput
             }
 
             var replicas = project.Annotations.OfType<ReplicaAnnotation>().LastOrDefault()?.Replicas ?? 1;
-            var servesHttp = project.Annotations.OfType<EndpointAnnotation>().Any(e => e.Name == "http");
+            var endpoint = project.Annotations.OfType<EndpointAnnotation>().SingleOrDefault(e => e.Name == "http");
+            var servesHttp = endpoint is not null;
+            var frontDoor = endpoint is { IsExternal: true };
             var objects = new List<object> { Workloads.Deployment(project.Name, replicas, env, [.. arguments], servesHttp) };
             if (servesHttp)
             {
@@ -77,15 +104,52 @@ public static class KubernetesOutput
                 scaled.Add(project.Name);
             }
 
+            if (frontDoor)
+            {
+                objects.Add(Workloads.Ingress(project.Name, Hosts(configuration, project.Name)));
+            }
+
+            if (project.Annotations.OfType<WorkerResources.QueueConsumerAnnotation>().SingleOrDefault() is { } consumer)
+            {
+                objects.Add(Workloads.ScaledObject(project.Name, consumer.Queue, MaxReplicas));
+            }
+
             objects.Add(Workloads.DisruptionBudget(project.Name));
+            objects.Add(Workloads.NetworkPolicy(project.Name, frontDoor, callers[project.Name], servesHttp));
             files[$"base/{project.Name}.yaml"] = Documents([.. objects]);
         }
 
-        files["base/kustomization.yaml"] = Kustomization([.. files.Keys.Select(Path.GetFileName)!]);
+        files["base/kustomization.yaml"] = Kustomization([.. files.Keys.Select(Path.GetFileName)!]) + Settings(resolver.SettingKeys, configuration);
         files["overlays/dev/kustomization.yaml"] = Kustomization(["../../base"]);
         files["overlays/prod/kustomization.yaml"] = Production(scaled);
-        files["PARAMETERS.md"] = Parameters(resolver);
+        files["PARAMETERS.md"] = Parameters(resolver, configuration);
         return files;
+    }
+
+    /// <summary>A front door's public host names: the deployment's own, given when the output is generated.</summary>
+    private static List<string> Hosts(IConfiguration configuration, string frontDoor) =>
+        [.. (configuration[$"Parameters:{AllowedHosts.ParameterOf(frontDoor)}"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+
+    /// <summary>
+    /// The parameters that are not secret (host names, the issuer) are the deployment's settings, given when the output is
+    /// generated (<c>--Parameters:{name}=…</c>) and kept in the ConfigMap <c>parameters</c> it writes.
+    /// </summary>
+    private static string Settings(IEnumerable<string> keys, IConfiguration configuration)
+    {
+        var missing = keys.Where(key => configuration[$"Parameters:{key}"] is not { Length: > 0 }).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException("The Kubernetes output needs the deployment's settings: "
+                + string.Join(' ', missing.Select(key => $"--Parameters:{key}=…")));
+        }
+
+        var text = new StringBuilder($"configMapGenerator:\n  - name: {ValueResolver.Parameters}\n    literals:\n");
+        foreach (var key in keys)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"      - {JsonSerializer.Serialize($"{key}={configuration[$"Parameters:{key}"]}")}\n");
+        }
+
+        return text.ToString();
     }
 
     /// <summary>Where a resource's endpoint is reached inside the cluster; null for what is not deployed there.</summary>
@@ -140,17 +204,19 @@ public static class KubernetesOutput
         return text.ToString();
     }
 
-    private static string Parameters(ValueResolver resolver)
+    private static string Parameters(ValueResolver resolver, IConfiguration configuration)
     {
         var text = new StringBuilder("""
-            # Parameters the deployment needs
+            # Parameters of this deployment
 
-            The manifests refer to these values; none is written in them. Create both objects in the namespace before
-            applying an overlay (e.g. `kubectl create secret generic parameters --from-env-file=secrets.env` and
-            `kubectl create configmap parameters --from-env-file=settings.env`), or let your secret store create them.
-            The ConfigMap `telemetry` holds `otlp-endpoint`, the OTLP address of the cluster's OpenTelemetry collector.
+            The manifests refer to the secrets below and hold none of them. Create the Secret in the namespace before
+            applying an overlay (e.g. `kubectl create secret generic parameters --from-env-file=secrets.env`, one
+            `key=value` per line), or let your secret store create it. Also expected: the ConfigMap `telemetry` with
+            `otlp-endpoint`, the OTLP address of the cluster's OpenTelemetry collector, and a TLS certificate
+            `<front door>-tls` for each ingress.
 
             ## Secret `parameters`
+
 
             """);
         foreach (var key in resolver.SecretKeys)
@@ -158,10 +224,10 @@ public static class KubernetesOutput
             text.Append(CultureInfo.InvariantCulture, $"- `{key}`\n");
         }
 
-        text.Append("\n## ConfigMap `parameters`\n\n");
+        text.Append("\n## Settings (ConfigMap `parameters`, generated from the values given to the generator)\n\n");
         foreach (var key in resolver.SettingKeys)
         {
-            text.Append(CultureInfo.InvariantCulture, $"- `{key}`\n");
+            text.Append(CultureInfo.InvariantCulture, $"- `{key}` = `{configuration[$"Parameters:{key}"]}`\n");
         }
 
         return text.ToString();

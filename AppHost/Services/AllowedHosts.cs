@@ -12,9 +12,12 @@ public static class AllowedHosts
     public static IResourceBuilder<ProjectResource> WithAllowedHosts(this IResourceBuilder<ProjectResource> frontDoor)
     {
         var builder = frontDoor.ApplicationBuilder;
-        var parameter = $"{frontDoor.Resource.Name}-allowed-hosts";
+        var parameter = ParameterOf(frontDoor.Resource.Name);
         return builder.ExecutionContext.IsRunMode
             ? frontDoor.WithEnvironment("AllowedHosts", builder.Configuration[$"Parameters:{parameter}"] ?? "localhost;127.0.0.1;[::1]")
             : frontDoor.WithEnvironment("AllowedHosts", builder.AddParameter(parameter));
     }
+
+    /// <summary>The parameter that holds a front door's host names (separated by <c>;</c>).</summary>
+    public static string ParameterOf(string frontDoor) => $"{frontDoor}-allowed-hosts";
 }

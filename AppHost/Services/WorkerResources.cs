@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Platform.AppHost.Infrastructure.RabbitMQ;
+using Platform.Messaging;
 
 namespace Platform.AppHost.Services;
 
@@ -26,8 +27,12 @@ public static class WorkerResources
         var healthCheckKey = $"{worker.Resource.Name}_consumers";
         worker.ApplicationBuilder.Services.AddHealthChecks().Add(new(healthCheckKey,
             _ => new QueueConsumersHealthCheck(probe, consumer, worker.Resource), failureStatus: null, tags: null));
-        return worker.WithEventBusUser(eventBus, consumes, publishes).WithHealthCheck(healthCheckKey).WithDeadLetterRedrive(eventBus, consumer);
+        return worker.WithEventBusUser(eventBus, consumes, publishes).WithHealthCheck(healthCheckKey).WithDeadLetterRedrive(eventBus, consumer)
+            .WithAnnotation(new QueueConsumerAnnotation(new EventBusOptions { Consumer = consumer }.Queue));
     }
+
+    /// <summary>The worker does its work from <paramref name="Queue"/> (a deployment scales it on that queue's length).</summary>
+    internal sealed record QueueConsumerAnnotation(string Queue) : IResourceAnnotation;
 
     private sealed class QueueConsumersHealthCheck(ProbeConnection probe, string queue, IResource worker) : IHealthCheck
     {

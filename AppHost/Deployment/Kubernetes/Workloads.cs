@@ -95,6 +95,94 @@ internal static class Workloads
         },
     };
 
+    /// <summary>
+    /// KEDA scales a worker on the length of the queue it consumes: no pod while the queue is empty, one more per
+    /// <see cref="MessagesPerPod"/> messages waiting, up to <paramref name="maxReplicas"/>. KEDA reads the queue as the
+    /// worker's own broker user, from the worker's own connection string.
+    /// </summary>
+    public static Dictionary<string, object> ScaledObject(string name, string queue, int maxReplicas) => new()
+    {
+        ["apiVersion"] = "keda.sh/v1alpha1",
+        ["kind"] = "ScaledObject",
+        ["metadata"] = new Dictionary<string, object> { ["name"] = name, ["labels"] = Labels(name) },
+        ["spec"] = new Dictionary<string, object>
+        {
+            ["scaleTargetRef"] = new Dictionary<string, object> { ["name"] = name },
+            ["minReplicaCount"] = 0,
+            ["maxReplicaCount"] = maxReplicas,
+            ["cooldownPeriod"] = 300,
+            ["triggers"] = new[]
+            {
+                new Dictionary<string, object>
+                {
+                    ["type"] = "rabbitmq",
+                    ["metadata"] = new Dictionary<string, object>
+                    {
+                        ["protocol"] = "amqp",
+                        ["queueName"] = queue,
+                        ["mode"] = "QueueLength",
+                        ["value"] = MessagesPerPod.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        ["hostFromEnv"] = "ConnectionStrings__eventbus",
+                    },
+                },
+            },
+        },
+    };
+
+    public const int MessagesPerPod = 20;
+
+    /// <summary>A front door reached from outside at <paramref name="hosts"/>, over TLS (certificate in the Secret <c>{name}-tls</c>).</summary>
+    public static V1Ingress Ingress(string name, IReadOnlyList<string> hosts) => new()
+    {
+        ApiVersion = "networking.k8s.io/v1",
+        Kind = "Ingress",
+        Metadata = new V1ObjectMeta { Name = name, Labels = Labels(name) },
+        Spec = new V1IngressSpec
+        {
+            Tls = [new V1IngressTLS { Hosts = [.. hosts], SecretName = $"{name}-tls" }],
+            Rules = [.. hosts.Select(host => new V1IngressRule
+            {
+                Host = host,
+                Http = new V1HTTPIngressRuleValue
+                {
+                    Paths =
+                    [
+                        new V1HTTPIngressPath
+                        {
+                            Path = "/",
+                            PathType = "Prefix",
+                            Backend = new V1IngressBackend { Service = new V1IngressServiceBackend { Name = name, Port = new V1ServiceBackendPort { Number = HttpPort } } },
+                        },
+                    ],
+                },
+            })],
+        },
+    };
+
+    /// <summary>
+    /// Who may open a connection to the service's pods: for a front door anyone (through the ingress), for any other
+    /// service only the services that refer to it in the app model, and nobody for a worker (it serves nothing).
+    /// </summary>
+    public static V1NetworkPolicy NetworkPolicy(string name, bool frontDoor, IReadOnlyList<string> callers, bool servesHttp) => new()
+    {
+        ApiVersion = "networking.k8s.io/v1",
+        Kind = "NetworkPolicy",
+        Metadata = new V1ObjectMeta { Name = name, Labels = Labels(name) },
+        Spec = new V1NetworkPolicySpec
+        {
+            PodSelector = new V1LabelSelector { MatchLabels = Labels(name) },
+            PolicyTypes = ["Ingress"],
+            Ingress = !servesHttp ? [] :
+            [
+                new V1NetworkPolicyIngressRule
+                {
+                    FromProperty = frontDoor ? null : [.. callers.Select(caller => new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector { MatchLabels = Labels(caller) } })],
+                    Ports = [new V1NetworkPolicyPort { Port = HttpPort, Protocol = "TCP" }],
+                },
+            ],
+        },
+    };
+
     private static V1PodSpec Pod(V1Container container, string? restartPolicy) => new()
     {
         AutomountServiceAccountToken = false,

@@ -18,18 +18,31 @@ public sealed class GeneratedKubernetes : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        await GenerateAsync(Output, "--Infrastructure:PostgresReadReplicas=2");
+        await GenerateAsync(Output, [.. Settings, "--Infrastructure:PostgresReadReplicas=2"]);
         Dev = await RenderAsync(Path.Combine(Output, "overlays", "dev"));
         Prod = await RenderAsync(Path.Combine(Output, "overlays", "prod"));
     }
 
+    /// <summary>The deployment's own settings, which the generator requires: its public host names and issuer.</summary>
+    public static readonly string[] Settings =
+    [
+        "--Parameters:gateway-allowed-hosts=api.shop.test",
+        "--Parameters:web-allowed-hosts=shop.test;www.shop.test",
+        "--Parameters:identity-issuer=https://api.shop.test",
+    ];
+
     public static async Task GenerateAsync(string output, params string[] settings)
     {
+        var (exitCode, text) = await TryGenerateAsync(output, settings);
+        Assert.True(exitCode == 0, $"generating the Kubernetes output failed: {text}");
+    }
+
+    public static Task<(int ExitCode, string Output)> TryGenerateAsync(string output, params string[] settings)
+    {
         var configuration = typeof(GeneratedKubernetes).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        var (exitCode, text) = await Commands.RunAsync("dotnet",
+        return Commands.RunAsync("dotnet",
             ["run", "--project", Projects.Platform_AppHost.ProjectPath, "--no-build", "-c", configuration, "--no-launch-profile", "--",
              "--operation", "publish", "--step", "publish-kubernetes", "--output-path", output, .. settings]);
-        Assert.True(exitCode == 0, $"generating the Kubernetes output failed: {text}");
     }
 
     /// <summary><c>kubectl kustomize</c> of an overlay, as typed objects.</summary>
@@ -37,7 +50,7 @@ public sealed class GeneratedKubernetes : IAsyncLifetime
     {
         var (exitCode, text) = await Commands.RunAsync("kubectl", ["kustomize", overlay]);
         Assert.True(exitCode == 0, text);
-        return KubernetesYaml.LoadAllFromString(text);
+        return KubernetesYaml.LoadAllFromString(text, new Dictionary<string, Type> { ["keda.sh/v1alpha1/ScaledObject"] = typeof(ScaledObject) });
     }
 
     public ValueTask DisposeAsync()
@@ -67,6 +80,14 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
         "inventory", "payments",
 //#endif
     ];
+
+    private static readonly Dictionary<string, string[]> FrontDoors = new()
+    {
+        ["gateway"] = ["api.shop.test"],
+//#if (web)
+        ["web"] = ["shop.test", "www.shop.test"],
+//#endif
+    };
 
     private static readonly string[] MigrationSteps =
     [
@@ -102,6 +123,102 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
             Assert.Single(generated.Dev.OfType<V1Service>(), s => s.Name() == name && s.Spec.Ports.Single().Port == 8080);
             Assert.Single(generated.Dev.OfType<V1PodDisruptionBudget>(), b => b.Name() == name);
             Assert.Single(generated.Dev.OfType<V2HorizontalPodAutoscaler>(), a => a.Name() == name && a.Spec.MinReplicas == replicas);
+        }
+    }
+
+    [Fact]
+    public void Each_worker_is_scaled_by_keda_on_the_queue_it_consumes_down_to_zero_as_its_own_broker_user()
+    {
+        var scaled = generated.Prod.OfType<ScaledObject>().ToDictionary(s => s.Metadata.Name);
+        Assert.Equal(Workers.Order(), scaled.Keys.Order());
+        foreach (var (worker, scaledObject) in scaled)
+        {
+            Assert.Equal(worker, scaledObject.Spec.ScaleTargetRef["name"]);
+            Assert.Equal(0, scaledObject.Spec.MinReplicaCount);
+            var trigger = Assert.Single(scaledObject.Spec.Triggers);
+            Assert.Equal("rabbitmq", trigger.Type);
+            Assert.Equal(new Platform.Messaging.EventBusOptions { Consumer = worker }.Queue, trigger.Metadata["queueName"]); // the queue the event bus declares
+            Assert.Equal("QueueLength", trigger.Metadata["mode"]);
+            // KEDA reads the host from the worker's own environment: its own user, its password a reference.
+            var host = Environment(worker)[trigger.Metadata["hostFromEnv"]].Value;
+            Assert.Matches($@"^amqp://{worker}:\$\([A-Z0-9_]+\)@eventbus:5672$", host);
+        }
+    }
+
+    [Fact]
+    public void Only_the_front_doors_are_reached_from_outside_at_the_deployments_host_names_over_tls()
+    {
+        var ingresses = generated.Prod.OfType<V1Ingress>().ToDictionary(i => i.Name());
+        Assert.Equal(FrontDoors.Keys.Order(), ingresses.Keys.Order());
+        foreach (var (name, hosts) in FrontDoors)
+        {
+            var ingress = ingresses[name];
+            Assert.Equal(hosts, ingress.Spec.Rules.Select(r => r.Host));
+            Assert.All(ingress.Spec.Rules, rule => Assert.Equal(name, rule.Http.Paths.Single().Backend.Service.Name));
+            Assert.Equal(hosts, Assert.Single(ingress.Spec.Tls).Hosts);
+            Assert.Equal($"{name}-tls", ingress.Spec.Tls.Single().SecretName);
+        }
+
+        // The settings travel with the output (a generated ConfigMap), the front doors answer those host names only.
+        var settings = generated.Prod.OfType<V1ConfigMap>().Single(c => c.Name().StartsWith("parameters-", StringComparison.Ordinal));
+        Assert.Equal("api.shop.test", settings.Data["gateway-allowed-hosts"]);
+        Assert.Equal("https://api.shop.test", settings.Data["identity-issuer"]);
+        var allowedHosts = generated.Prod.OfType<V1Deployment>().Single(d => d.Name() == "gateway").Spec.Template.Spec.Containers.Single().Env
+            .Single(e => e.Name == "PARAMETER_GATEWAY_ALLOWED_HOSTS");
+        Assert.Equal(settings.Name(), allowedHosts.ValueFrom.ConfigMapKeyRef.Name);
+    }
+
+    [Fact]
+    public void Services_accept_connections_only_from_the_services_that_refer_to_them_and_workers_from_nobody()
+    {
+        var policies = generated.Prod.OfType<V1NetworkPolicy>().ToDictionary(p => p.Name());
+        Assert.Equal(Services.Keys.Order(), policies.Keys.Order());
+        foreach (var (name, policy) in policies)
+        {
+            Assert.Equal(name, policy.Spec.PodSelector.MatchLabels["app.kubernetes.io/name"]);
+            Assert.Equal(["Ingress"], policy.Spec.PolicyTypes);
+            if (Workers.Contains(name))
+            {
+                Assert.Empty(policy.Spec.Ingress);
+                continue;
+            }
+
+            var rule = Assert.Single(policy.Spec.Ingress);
+            Assert.Equal("8080", rule.Ports.Single().Port.Value);
+            var callers = rule.FromProperty?.Select(peer => peer.PodSelector.MatchLabels["app.kubernetes.io/name"]).ToList();
+            if (FrontDoors.ContainsKey(name))
+            {
+                Assert.Null(callers); // anyone: the ingress controller
+            }
+            else
+            {
+                Assert.NotNull(callers);
+                Assert.DoesNotContain(name, callers);
+                Assert.All(callers, caller => Assert.Contains(caller, Services.Keys));
+            }
+        }
+
+        // The APIs behind the gateway: the gateway calls them; identity is also called by the services that validate its tokens.
+        Assert.Contains("gateway", Callers(policies["catalog"]));
+        Assert.Contains("gateway", Callers(policies["orders"]));
+        Assert.Contains("catalog", Callers(policies["identity"]));
+        Assert.DoesNotContain("catalog", Callers(policies["orders"]));
+    }
+
+    [Fact]
+    public async Task The_generator_refuses_to_guess_the_deployments_host_names_and_issuer()
+    {
+        var output = Directory.CreateTempSubdirectory("k8s-output-").FullName;
+        try
+        {
+            var (exitCode, text) = await GeneratedKubernetes.TryGenerateAsync(output, "--Parameters:gateway-allowed-hosts=api.shop.test");
+            Assert.NotEqual(0, exitCode);
+            Assert.Contains("--Parameters:identity-issuer=", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("--Parameters:gateway-allowed-hosts=…", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
         }
     }
 
@@ -192,7 +309,7 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
         var output = Directory.CreateTempSubdirectory("k8s-output-").FullName;
         try
         {
-            await GeneratedKubernetes.GenerateAsync(output, "--Services:Instances=4");
+            await GeneratedKubernetes.GenerateAsync(output, [.. GeneratedKubernetes.Settings, "--Services:Instances=4"]);
             var dev = await GeneratedKubernetes.RenderAsync(Path.Combine(output, "overlays", "dev"));
             Assert.Equal(4, dev.OfType<V1Deployment>().Single(d => d.Name() == "catalog").Spec.Replicas);
             Assert.Equal(4, dev.OfType<V1Deployment>().Single(d => d.Name() == "orders").Spec.Replicas);
@@ -205,6 +322,9 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
 
     private Dictionary<string, V1EnvVar> Environment(string deployment) =>
         generated.Dev.OfType<V1Deployment>().Single(d => d.Name() == deployment).Spec.Template.Spec.Containers.Single().Env.ToDictionary(e => e.Name);
+
+    private static List<string> Callers(V1NetworkPolicy policy) =>
+        [.. policy.Spec.Ingress.Single().FromProperty.Select(peer => peer.PodSelector.MatchLabels["app.kubernetes.io/name"])];
 
     private static void AssertRestricted(V1PodSpec pod)
     {
@@ -227,4 +347,36 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
 
     [GeneratedRegex(@"(?i)(password|secret|signing|encryption|certificate)")]
     private static partial Regex SecretName();
+}
+
+/// <summary>The parts of a KEDA ScaledObject the tests read.</summary>
+public sealed class ScaledObject
+{
+    public string ApiVersion { get; set; } = "";
+
+    public string Kind { get; set; } = "";
+
+    public V1ObjectMeta Metadata { get; set; } = new();
+
+    public ScaledObjectSpec Spec { get; set; } = new();
+
+    public sealed class ScaledObjectSpec
+    {
+        public Dictionary<string, string> ScaleTargetRef { get; set; } = [];
+
+        public int MinReplicaCount { get; set; }
+
+        public int MaxReplicaCount { get; set; }
+
+        public int CooldownPeriod { get; set; }
+
+        public List<Trigger> Triggers { get; set; } = [];
+    }
+
+    public sealed class Trigger
+    {
+        public string Type { get; set; } = "";
+
+        public Dictionary<string, string> Metadata { get; set; } = [];
+    }
 }
