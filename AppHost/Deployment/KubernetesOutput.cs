@@ -70,10 +70,12 @@ public static class KubernetesOutput
         var steps = projects.SelectMany(p => p.Annotations.OfType<ServiceResources.MigrationStepAnnotation>().Select(a => (Service: p, Step: a.Step.Resource)))
             .ToDictionary(s => s.Step, s => s.Service);
         var environments = new Dictionary<ProjectResource, (List<V1EnvVar> Environment, IReadOnlyList<string> Arguments)>();
+        var reached = new Dictionary<string, HashSet<string>>(); // by project: the resources it connects to
         foreach (var project in projects)
         {
             var (environment, arguments) = await resolver.ReadAsync(project);
-            environments[project] = (await resolver.EnvironmentAsync(environment), arguments);
+            reached[project.Name] = [];
+            environments[project] = (await resolver.EnvironmentAsync(environment, reached[project.Name]), arguments);
         }
 
         // A service may be called by the services that know its address (service discovery: services__{name}__http__0).
@@ -119,11 +121,33 @@ public static class KubernetesOutput
             files[$"base/{project.Name}.yaml"] = Documents([.. objects]);
         }
 
+        foreach (var redis in model.Resources.OfType<RedisResource>())
+        {
+            files[$"base/{redis.Name}.yaml"] = await RedisAsync(redis, resolver, projects.Where(p => reached[p.Name].Contains(redis.Name)).Select(p => p.Name));
+        }
+
         files["base/kustomization.yaml"] = Kustomization([.. files.Keys.Select(Path.GetFileName)!]) + Settings(resolver.SettingKeys, configuration);
         files["overlays/dev/kustomization.yaml"] = Kustomization(["../../base"]);
         files["overlays/prod/kustomization.yaml"] = Production(scaled);
         files["PARAMETERS.md"] = Parameters(resolver, configuration);
         return files;
+    }
+
+    /// <summary>
+    /// Redis as the app model runs it (image, command line with the services' ACL users, passwords from the Secret), as
+    /// the image's <c>redis</c> user, its data on a volume; only the services that use it may connect.
+    /// </summary>
+    private static async Task<string> RedisAsync(RedisResource redis, ValueResolver resolver, IEnumerable<string> clients)
+    {
+        const int Port = 6379;
+        const long RedisUser = 999;
+        var (environment, arguments) = await resolver.ReadAsync(redis);
+        var image = redis.Annotations.OfType<ContainerImageAnnotation>().Single();
+        return Documents(
+            Workloads.StatefulSet(redis.Name, $"{image.Registry}/{image.Image}:{image.Tag}", redis.Entrypoint, [.. arguments],
+                await resolver.EnvironmentAsync(environment), Port, "/data", RedisUser, "1Gi"),
+            Workloads.StoreService(redis.Name, Port),
+            Workloads.StorePolicy(redis.Name, Port, clients));
     }
 
     /// <summary>A front door's public host names: the deployment's own, given when the output is generated.</summary>

@@ -42,19 +42,21 @@ internal sealed partial class ValueResolver(DistributedApplicationModel model, D
     /// resolves), then the variables; one that names something not deployed (an HTTPS endpoint: inside the cluster the
     /// services speak HTTP) is left out.
     /// </summary>
-    public async Task<List<V1EnvVar>> EnvironmentAsync(IEnumerable<(string Name, string Value)> variables)
+    /// <param name="variables">The environment as the manifest has it.</param>
+    /// <param name="reached">Receives the names of the resources whose endpoints the environment points at.</param>
+    public async Task<List<V1EnvVar>> EnvironmentAsync(IEnumerable<(string Name, string Value)> variables, ISet<string>? reached = null)
     {
-        var parameters = new SortedDictionary<string, ParameterResource>(StringComparer.Ordinal);
+        var resolution = new Resolution(reached ?? new HashSet<string>());
         var resolved = new List<V1EnvVar>();
         foreach (var (name, value) in variables)
         {
-            if (await ResolveAsync(value, parameters) is { } text)
+            if (await ResolveAsync(value, resolution) is { } text)
             {
                 resolved.Add(new V1EnvVar { Name = name, Value = text });
             }
         }
 
-        return [.. parameters.Select(p => Reference(p.Key, p.Value)), .. resolved];
+        return [.. resolution.Parameters.Select(p => Reference(p.Key, p.Value)), .. resolved];
     }
 
     /// <summary>The names of every parameter a resolved value referred to, secret or not.</summary>
@@ -76,7 +78,7 @@ internal sealed partial class ValueResolver(DistributedApplicationModel model, D
         return new V1EnvVar { Name = variable, ValueFrom = new V1EnvVarSource { ConfigMapKeyRef = new V1ConfigMapKeySelector { Name = Parameters, Key = parameter.Name } } };
     }
 
-    private async Task<string?> ResolveAsync(string expression, IDictionary<string, ParameterResource> parameters)
+    private async Task<string?> ResolveAsync(string expression, Resolution resolution)
     {
         var text = new StringBuilder();
         var last = 0;
@@ -85,7 +87,7 @@ internal sealed partial class ValueResolver(DistributedApplicationModel model, D
             text.Append(expression, last, placeholder.Index - last);
             last = placeholder.Index + placeholder.Length;
             var path = placeholder.Groups[1].Value.Split('.');
-            var value = await ResolvePlaceholderAsync(path, parameters);
+            var value = await ResolvePlaceholderAsync(path, resolution);
             if (value is null)
             {
                 return null;
@@ -98,7 +100,7 @@ internal sealed partial class ValueResolver(DistributedApplicationModel model, D
         return DistinctHosts(text.ToString());
     }
 
-    private async Task<string?> ResolvePlaceholderAsync(string[] path, IDictionary<string, ParameterResource> parameters)
+    private async Task<string?> ResolvePlaceholderAsync(string[] path, Resolution resolution)
     {
         var name = path[0];
         switch (path[1..])
@@ -110,7 +112,7 @@ internal sealed partial class ValueResolver(DistributedApplicationModel model, D
                     ?? (name.EndsWith(UriEncodedSuffix, StringComparison.Ordinal) ? Find(name[..^UriEncodedSuffix.Length]) as ParameterResource : null)
                     ?? throw Unsupported(path);
                 var variable = VariableOf(parameter.Name);
-                parameters[variable] = parameter;
+                resolution.Parameters[variable] = parameter;
                 return $"$({variable})";
             case ["connectionString"]:
                 using (var json = await WriteAsync(context =>
@@ -119,11 +121,16 @@ internal sealed partial class ValueResolver(DistributedApplicationModel model, D
                     return Task.CompletedTask;
                 }))
                 {
-                    return await ResolveAsync(json.RootElement.GetProperty("connectionString").GetString() ?? "", parameters);
+                    return await ResolveAsync(json.RootElement.GetProperty("connectionString").GetString() ?? "", resolution);
                 }
 
             case ["bindings", var endpoint, var property]:
                 var address = addressOf(Find(name) ?? throw Unsupported(path), endpoint);
+                if (address is not null)
+                {
+                    resolution.Reached.Add(name);
+                }
+
                 return address is null ? null : property switch
                 {
                     "url" => $"{address.Scheme}://{address.Host}:{address.Port}",
@@ -168,6 +175,12 @@ internal sealed partial class ValueResolver(DistributedApplicationModel model, D
 
     [GeneratedRegex("Host=([^;]+)")]
     private static partial Regex HostList();
+}
+
+/// <summary>What resolving one environment collects: the parameters it refers to, by variable, and the resources it reaches.</summary>
+internal sealed record Resolution(ISet<string> Reached)
+{
+    public SortedDictionary<string, ParameterResource> Parameters { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>Where a resource's endpoint is reached inside the cluster.</summary>

@@ -131,6 +131,109 @@ internal static class Workloads
 
     public const int MessagesPerPod = 20;
 
+    /// <summary>
+    /// A data store run from its image as a StatefulSet of one pod: the image's command line from the app model, its data
+    /// on a volume claim of <paramref name="storage"/>, as <paramref name="user"/> (the image's own non-root user), with
+    /// the restricted security of the services and TCP probes on its port.
+    /// </summary>
+    public static V1StatefulSet StatefulSet(string name, string image, string? entrypoint, IList<string> arguments, List<V1EnvVar> environment,
+        int port, string dataPath, long user, string storage) => new()
+    {
+        ApiVersion = "apps/v1",
+        Kind = "StatefulSet",
+        Metadata = new V1ObjectMeta { Name = name, Labels = Labels(name) },
+        Spec = new V1StatefulSetSpec
+        {
+            ServiceName = name,
+            Replicas = 1,
+            Selector = new V1LabelSelector { MatchLabels = Labels(name) },
+            Template = new V1PodTemplateSpec
+            {
+                Metadata = new V1ObjectMeta { Labels = Labels(name) },
+                Spec = new V1PodSpec
+                {
+                    AutomountServiceAccountToken = false,
+                    SecurityContext = new V1PodSecurityContext
+                    {
+                        RunAsNonRoot = true,
+                        RunAsUser = user,
+                        RunAsGroup = user,
+                        FsGroup = user,
+                        SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
+                    },
+                    Containers =
+                    [
+                        new V1Container
+                        {
+                            Name = name,
+                            Image = image,
+                            Command = entrypoint is null ? null : [entrypoint],
+                            Args = arguments.Count > 0 ? [.. arguments] : null,
+                            Env = environment,
+                            Ports = [new V1ContainerPort { Name = "tcp", ContainerPort = port }],
+                            ReadinessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "tcp" }, PeriodSeconds = 5 },
+                            LivenessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "tcp" }, PeriodSeconds = 10, FailureThreshold = 6 },
+                            SecurityContext = new V1SecurityContext
+                            {
+                                AllowPrivilegeEscalation = false,
+                                ReadOnlyRootFilesystem = true,
+                                Capabilities = new V1Capabilities { Drop = ["ALL"] },
+                            },
+                            Resources = new V1ResourceRequirements
+                            {
+                                Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("50m"), ["memory"] = new("64Mi") },
+                                Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new("512Mi") },
+                            },
+                            VolumeMounts = [new V1VolumeMount { Name = "data", MountPath = dataPath }],
+                        },
+                    ],
+                },
+            },
+            VolumeClaimTemplates =
+            [
+                new V1PersistentVolumeClaim
+                {
+                    Metadata = new V1ObjectMeta { Name = "data" },
+                    Spec = new V1PersistentVolumeClaimSpec
+                    {
+                        AccessModes = ["ReadWriteOnce"],
+                        Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(storage) } },
+                    },
+                },
+            ],
+        },
+    };
+
+    /// <summary>The Service of a data store: its one port, under its own name.</summary>
+    public static V1Service StoreService(string name, int port) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Service",
+        Metadata = new V1ObjectMeta { Name = name, Labels = Labels(name) },
+        Spec = new V1ServiceSpec { Selector = Labels(name), Ports = [new V1ServicePort { Name = "tcp", Port = port, TargetPort = port }] },
+    };
+
+    /// <summary>Only the services that use a data store may connect to it, on its port.</summary>
+    public static V1NetworkPolicy StorePolicy(string name, int port, IEnumerable<string> clients) => new()
+    {
+        ApiVersion = "networking.k8s.io/v1",
+        Kind = "NetworkPolicy",
+        Metadata = new V1ObjectMeta { Name = name, Labels = Labels(name) },
+        Spec = new V1NetworkPolicySpec
+        {
+            PodSelector = new V1LabelSelector { MatchLabels = Labels(name) },
+            PolicyTypes = ["Ingress"],
+            Ingress =
+            [
+                new V1NetworkPolicyIngressRule
+                {
+                    FromProperty = [.. clients.Select(client => new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector { MatchLabels = Labels(client) } })],
+                    Ports = [new V1NetworkPolicyPort { Port = port, Protocol = "TCP" }],
+                },
+            ],
+        },
+    };
+
     /// <summary>A front door reached from outside at <paramref name="hosts"/>, over TLS (certificate in the Secret <c>{name}-tls</c>).</summary>
     public static V1Ingress Ingress(string name, IReadOnlyList<string> hosts) => new()
     {

@@ -171,7 +171,7 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
     [Fact]
     public void Services_accept_connections_only_from_the_services_that_refer_to_them_and_workers_from_nobody()
     {
-        var policies = generated.Prod.OfType<V1NetworkPolicy>().ToDictionary(p => p.Name());
+        var policies = generated.Prod.OfType<V1NetworkPolicy>().Where(p => Services.ContainsKey(p.Name())).ToDictionary(p => p.Name());
         Assert.Equal(Services.Keys.Order(), policies.Keys.Order());
         foreach (var (name, policy) in policies)
         {
@@ -203,6 +203,34 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
         Assert.Contains("gateway", Callers(policies["orders"]));
         Assert.Contains("catalog", Callers(policies["identity"]));
         Assert.DoesNotContain("catalog", Callers(policies["orders"]));
+    }
+
+    [Fact]
+    public void Redis_runs_as_the_app_model_has_it_with_the_services_users_and_only_those_services_reach_it()
+    {
+        var redis = generated.Prod.OfType<V1StatefulSet>().Single(s => s.Name() == "redis");
+        var pod = redis.Spec.Template.Spec;
+        var container = Assert.Single(pod.Containers);
+        Assert.StartsWith("docker.io/library/redis:", container.Image, StringComparison.Ordinal);
+        Assert.True(pod.SecurityContext.RunAsNonRoot);
+        Assert.True(container.SecurityContext.ReadOnlyRootFilesystem);
+        Assert.Equal("/data", container.VolumeMounts.Single().MountPath);
+        Assert.Equal("data", redis.Spec.VolumeClaimTemplates.Single().Name());
+        Assert.Equal(6379, generated.Prod.OfType<V1Service>().Single(s => s.Name() == "redis").Spec.Ports.Single().Port);
+
+        // The services that connect to Redis (as their own users) are exactly those it lets in.
+        var clients = generated.Prod.OfType<V1Deployment>()
+            .Where(d => d.Spec.Template.Spec.Containers.Single().Env.Any(e => e.Name == "ConnectionStrings__redis")).Select(d => d.Name()).Order().ToList();
+        Assert.Contains("catalog", clients);
+        var policy = generated.Prod.OfType<V1NetworkPolicy>().Single(p => p.Name() == "redis");
+        Assert.Equal(clients, Callers(policy).Order());
+        foreach (var client in clients)
+        {
+            Assert.Contains($"--user {client} ", string.Join(" ", container.Args), StringComparison.Ordinal);
+        }
+
+        Assert.All(container.Env, variable => Assert.True(variable.ValueFrom?.SecretKeyRef is not null || variable.Value?.StartsWith("$(", StringComparison.Ordinal) == true,
+            $"redis: {variable.Name} is neither a secret reference nor refers to one"));
     }
 
     [Fact]
