@@ -65,7 +65,14 @@ public static class KubernetesOutput
     internal static async Task<SortedDictionary<string, string>> GenerateAsync(DistributedApplicationModel model,
         DistributedApplicationExecutionContext executionContext, IConfiguration configuration)
     {
-        var resolver = new ValueResolver(model, executionContext, AddressOf);
+        var clusters = model.Resources.OfType<PostgresServerResource>()
+            .Select(p => (Primary: p, p.Annotations.OfType<ReplicatedPostgres.ClusterAnnotation>().SingleOrDefault()?.Cluster))
+            .Where(c => c.Cluster is not null).ToList();
+        // A service's database password is its login's: the Secret {cluster}-{role} (username, password) that the
+        // cluster's role reads too.
+        var logins = clusters.SelectMany(c => c.Cluster!.LoginPasswords.Select(l => (Password: l.Value, Key: new SecretKey($"{c.Primary.Name}-{l.Key}", "password"))))
+            .ToDictionary(l => l.Password, l => l.Key);
+        var resolver = new ValueResolver(model, executionContext, AddressOf, parameter => logins.GetValueOrDefault(parameter));
         var projects = model.Resources.OfType<ProjectResource>().ToList();
         var steps = projects.SelectMany(p => p.Annotations.OfType<ServiceResources.MigrationStepAnnotation>().Select(a => (Service: p, Step: a.Step.Resource)))
             .ToDictionary(s => s.Step, s => s.Service);
@@ -119,6 +126,15 @@ public static class KubernetesOutput
             objects.Add(Workloads.DisruptionBudget(project.Name));
             objects.Add(Workloads.NetworkPolicy(project.Name, frontDoor, callers[project.Name], servesHttp));
             files[$"base/{project.Name}.yaml"] = Documents([.. objects]);
+        }
+
+        foreach (var (primary, cluster) in clusters)
+        {
+            var names = model.Resources.OfType<PostgresReplicaContainerResource>().Where(r => r.Primary == primary).Select(r => r.Name).Append(primary.Name).ToHashSet();
+            files[$"base/{primary.Name}.yaml"] = Documents([
+                .. Workloads.PostgresCluster(primary.Name, cluster!.ReplicaCount, cluster.LoginPasswords.Keys.Order(StringComparer.Ordinal),
+                    cluster.Databases.Where(d => d.OwnerRole is not null).Select(d => (d.Name, d.OwnerRole!))),
+                Workloads.PostgresPolicy(primary.Name, projects.Where(p => reached[p.Name].Overlaps(names)).Select(p => p.Name))]);
         }
 
         foreach (var redis in model.Resources.OfType<RedisResource>())
@@ -246,6 +262,12 @@ public static class KubernetesOutput
         foreach (var key in resolver.SecretKeys)
         {
             text.Append(CultureInfo.InvariantCulture, $"- `{key}`\n");
+        }
+
+        text.Append("\n## Login Secrets (type `kubernetes.io/basic-auth`: `username` = the role, `password`)\n\n");
+        foreach (var secret in resolver.LoginSecrets)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"- `{secret}`\n");
         }
 
         text.Append("\n## Settings (ConfigMap `parameters`, generated from the values given to the generator)\n\n");

@@ -14,7 +14,7 @@ namespace Platform.AppHost.Deployment.Kubernetes;
 /// environment variable of its own, and the values that contain it refer to it as <c>$(NAME)</c>.
 /// </summary>
 internal sealed partial class ValueResolver(DistributedApplicationModel model, DistributedApplicationExecutionContext executionContext,
-    Func<IResource, string, Address?> addressOf)
+    Func<IResource, string, Address?> addressOf, Func<ParameterResource, SecretKey?> secretOf)
 {
     /// <summary>The name of the Secret and of the ConfigMap that hold the parameters (keys: the parameter names).</summary>
     public const string Parameters = "parameters";
@@ -59,8 +59,11 @@ internal sealed partial class ValueResolver(DistributedApplicationModel model, D
         return [.. resolution.Parameters.Select(p => Reference(p.Key, p.Value)), .. resolved];
     }
 
-    /// <summary>The names of every parameter a resolved value referred to, secret or not.</summary>
+    /// <summary>The keys of the Secret <see cref="Parameters"/> that a resolved value referred to.</summary>
     public SortedSet<string> SecretKeys { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The other Secrets referred to (a login's: <c>username</c> and <c>password</c>).</summary>
+    public SortedSet<string> LoginSecrets { get; } = new(StringComparer.Ordinal);
 
     public SortedSet<string> SettingKeys { get; } = new(StringComparer.Ordinal);
 
@@ -68,6 +71,12 @@ internal sealed partial class ValueResolver(DistributedApplicationModel model, D
 
     private V1EnvVar Reference(string variable, ParameterResource parameter)
     {
+        if (secretOf(parameter) is { } login)
+        {
+            LoginSecrets.Add(login.Secret);
+            return new V1EnvVar { Name = variable, ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = login.Secret, Key = login.Key } } };
+        }
+
         if (parameter.Secret)
         {
             SecretKeys.Add(parameter.Name);
@@ -182,6 +191,9 @@ internal sealed record Resolution(ISet<string> Reached)
 {
     public SortedDictionary<string, ParameterResource> Parameters { get; } = new(StringComparer.Ordinal);
 }
+
+/// <summary>A key of a Secret of its own (not <see cref="ValueResolver.Parameters"/>).</summary>
+internal sealed record SecretKey(string Secret, string Key);
 
 /// <summary>Where a resource's endpoint is reached inside the cluster.</summary>
 internal sealed record Address(string Scheme, string Host, int Port);

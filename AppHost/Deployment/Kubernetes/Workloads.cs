@@ -234,6 +234,92 @@ internal static class Workloads
         },
     };
 
+    /// <summary>
+    /// Postgres as a CloudNativePG cluster: one primary and <paramref name="replicas"/> streaming replicas (its services
+    /// <c>{name}-rw</c> and <c>{name}-ro</c>), the services' login roles (passwords from their Secrets
+    /// <c>{name}-{role}</c>), and a database per service owned by its role.
+    /// </summary>
+    public static IEnumerable<object> PostgresCluster(string name, int replicas, IEnumerable<string> roles, IEnumerable<(string Database, string Owner)> databases)
+    {
+        yield return new Dictionary<string, object>
+        {
+            ["apiVersion"] = "postgresql.cnpg.io/v1",
+            ["kind"] = "Cluster",
+            ["metadata"] = new Dictionary<string, object> { ["name"] = name, ["labels"] = Labels(name) },
+            ["spec"] = new Dictionary<string, object>
+            {
+                ["instances"] = 1 + replicas,
+                ["storage"] = new Dictionary<string, object> { ["size"] = "10Gi" },
+                ["managed"] = new Dictionary<string, object>
+                {
+                    ["roles"] = roles.Select(role => new Dictionary<string, object>
+                    {
+                        ["name"] = role,
+                        ["ensure"] = "present",
+                        ["login"] = true,
+                        ["passwordSecret"] = new Dictionary<string, object> { ["name"] = $"{name}-{role}" },
+                    }).ToArray(),
+                },
+            },
+        };
+
+        foreach (var (database, owner) in databases)
+        {
+            yield return new Dictionary<string, object>
+            {
+                ["apiVersion"] = "postgresql.cnpg.io/v1",
+                ["kind"] = "Database",
+                ["metadata"] = new Dictionary<string, object> { ["name"] = database, ["labels"] = Labels(name) },
+                ["spec"] = new Dictionary<string, object>
+                {
+                    ["name"] = database,
+                    ["owner"] = owner,
+                    ["cluster"] = new Dictionary<string, object> { ["name"] = name },
+                },
+            };
+        }
+    }
+
+    /// <summary>
+    /// The cluster's pods accept its clients on 5432, each other (replication), and the CloudNativePG operator
+    /// (namespace <c>cnpg-system</c>) on their status port.
+    /// </summary>
+    public static V1NetworkPolicy PostgresPolicy(string name, IEnumerable<string> clients)
+    {
+        var cluster = new Dictionary<string, string> { ["cnpg.io/cluster"] = name };
+        return new V1NetworkPolicy
+        {
+            ApiVersion = "networking.k8s.io/v1",
+            Kind = "NetworkPolicy",
+            Metadata = new V1ObjectMeta { Name = name, Labels = Labels(name) },
+            Spec = new V1NetworkPolicySpec
+            {
+                PodSelector = new V1LabelSelector { MatchLabels = cluster },
+                PolicyTypes = ["Ingress"],
+                Ingress =
+                [
+                    new V1NetworkPolicyIngressRule
+                    {
+                        FromProperty = [.. clients.Select(client => new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector { MatchLabels = Labels(client) } })],
+                        Ports = [new V1NetworkPolicyPort { Port = 5432, Protocol = "TCP" }],
+                    },
+                    new V1NetworkPolicyIngressRule { FromProperty = [new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector { MatchLabels = cluster } }] },
+                    new V1NetworkPolicyIngressRule
+                    {
+                        FromProperty =
+                        [
+                            new V1NetworkPolicyPeer
+                            {
+                                NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = "cnpg-system" } },
+                            },
+                        ],
+                        Ports = [new V1NetworkPolicyPort { Port = 8000, Protocol = "TCP" }],
+                    },
+                ],
+            },
+        };
+    }
+
     /// <summary>A front door reached from outside at <paramref name="hosts"/>, over TLS (certificate in the Secret <c>{name}-tls</c>).</summary>
     public static V1Ingress Ingress(string name, IReadOnlyList<string> hosts) => new()
     {

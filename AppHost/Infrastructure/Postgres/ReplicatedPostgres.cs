@@ -33,7 +33,20 @@ public sealed class ReplicatedPostgres
         ReplicaEndpoints = [.. replicaEndpoints];
         _password = password;
         _hostProperty = hostProperty;
+        primaryEndpoint.Resource.Annotations.Add(new ClusterAnnotation(this)); // what a deployment of the cluster needs to know
     }
+
+    /// <summary>The databases of the cluster, in the order they were added.</summary>
+    internal List<ReplicatedPostgresDatabase> Databases { get; } = [];
+
+    /// <summary>The number of streaming read replicas.</summary>
+    internal int ReplicaCount => ReplicaEndpoints.Count;
+
+    /// <summary>The login roles of the services and their password parameters (one per role, on every database).</summary>
+    internal IReadOnlyDictionary<string, ParameterResource> LoginPasswords => _passwords.ToDictionary(p => p.Key, p => p.Value.Resource);
+
+    /// <summary>Marks the primary with the cluster it heads.</summary>
+    internal sealed record ClusterAnnotation(ReplicatedPostgres Cluster) : IResourceAnnotation;
 
     private IReadOnlyList<EndpointReference> ReplicaEndpoints { get; }
 
@@ -44,6 +57,7 @@ public sealed class ReplicatedPostgres
         var readOnly = _builder.AddConnectionString($"{name}-readonly", ConnectionString(name, [.. ReplicaEndpoints, _primaryEndpoint],
             PostgresDefaults.SuperUser, _password, readOnly: true));
         var database = new ReplicatedPostgresDatabase(this, name, primary, readOnly);
+        Databases.Add(database);
         _builder.Eventing.Subscribe<ResourceReadyEvent>(primary.Resource, (evt, ct) => database.ApplyLoginsAsync(evt.Services, ct));
         return database;
     }
@@ -106,6 +120,9 @@ public sealed class ReplicatedPostgresDatabase
     private readonly ReplicatedPostgres _cluster;
     private readonly Dictionary<string, DatabaseLogin> _logins = [];
     private string? _owner;
+
+    /// <summary>The role of the service that owns the database, once one does.</summary>
+    internal string? OwnerRole => _owner;
 
     internal ReplicatedPostgresDatabase(ReplicatedPostgres cluster, string name,
         IResourceBuilder<IResourceWithConnectionString> primary, IResourceBuilder<IResourceWithConnectionString> readOnly)

@@ -50,7 +50,12 @@ public sealed class GeneratedKubernetes : IAsyncLifetime
     {
         var (exitCode, text) = await Commands.RunAsync("kubectl", ["kustomize", overlay]);
         Assert.True(exitCode == 0, text);
-        return KubernetesYaml.LoadAllFromString(text, new Dictionary<string, Type> { ["keda.sh/v1alpha1/ScaledObject"] = typeof(ScaledObject) });
+        return KubernetesYaml.LoadAllFromString(text, new Dictionary<string, Type>
+        {
+            ["keda.sh/v1alpha1/ScaledObject"] = typeof(ScaledObject),
+            ["postgresql.cnpg.io/v1/Cluster"] = typeof(PostgresCluster),
+            ["postgresql.cnpg.io/v1/Database"] = typeof(PostgresDatabase),
+        });
     }
 
     public ValueTask DisposeAsync()
@@ -294,20 +299,29 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
     }
 
     [Fact]
-    public void Secrets_are_only_references_to_the_parameters_secret_and_each_is_documented()
+    public void Secrets_are_only_references_to_the_parameters_or_a_logins_secret_and_each_is_documented()
     {
         var documented = File.ReadAllText(Path.Combine(generated.Output, "PARAMETERS.md"));
         var referenced = new HashSet<string>();
+        var logins = new HashSet<string>();
         foreach (var container in generated.Prod.OfType<V1Deployment>().Select(d => d.Spec.Template.Spec)
-                     .Concat(generated.Prod.OfType<V1Job>().Select(j => j.Spec.Template.Spec)).SelectMany(p => p.Containers))
+                     .Concat(generated.Prod.OfType<V1Job>().Select(j => j.Spec.Template.Spec))
+                     .Concat(generated.Prod.OfType<V1StatefulSet>().Select(s => s.Spec.Template.Spec)).SelectMany(p => p.Containers))
         {
             var defined = new List<string>();
             foreach (var variable in container.Env)
             {
                 if (variable.ValueFrom?.SecretKeyRef is { } secret)
                 {
-                    Assert.Equal("parameters", secret.Name);
-                    referenced.Add(secret.Key);
+                    if (secret.Name == "parameters")
+                    {
+                        referenced.Add(secret.Key);
+                    }
+                    else
+                    {
+                        Assert.Equal("password", secret.Key); // a login's Secret (basic-auth), shared with the data store
+                        logins.Add(secret.Name);
+                    }
                 }
 
                 // A password, key or secret in a value is always a reference to a variable defined before it.
@@ -323,12 +337,53 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
             }
         }
 
-        Assert.Contains("postgres-catalog-password", referenced);
         Assert.Contains("identity-signing-key", referenced);
-        foreach (var key in referenced)
+        Assert.Contains("postgres-catalog", logins);
+        foreach (var key in referenced.Concat(logins))
         {
             Assert.Contains($"- `{key}`", documented, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void Postgres_is_a_cloudnativepg_cluster_with_the_replicas_the_services_roles_and_a_database_per_owner()
+    {
+        var cluster = generated.Prod.OfType<PostgresCluster>().Single();
+        Assert.Equal("postgres", cluster.Metadata.Name); // its services postgres-rw and postgres-ro are what the connection strings name
+        Assert.Equal(1 + 2, cluster.Spec.Instances);    // the primary and the two read replicas of this run
+
+        // Every service that connects logs in as a role of the cluster, with the password of that role's Secret.
+        var roles = cluster.Spec.Managed.Roles.ToDictionary(r => r.Name);
+        var clients = new List<string>();
+        var pods = generated.Prod.OfType<V1Deployment>().Select(d => (Name: d.Name(), d.Spec.Template.Spec))
+            .Concat(generated.Prod.OfType<V1Job>().Select(j => (Name: j.Name(), j.Spec.Template.Spec))); // the migration steps log in too
+        foreach (var (name, pod) in pods)
+        {
+            var env = pod.Containers.Single().Env;
+            var connection = env.FirstOrDefault(e => e.Name.StartsWith("ConnectionStrings__", StringComparison.Ordinal) && e.Value?.Contains("postgres-rw", StringComparison.Ordinal) == true);
+            if (connection is null)
+            {
+                continue;
+            }
+
+            clients.Add(name);
+            var role = Regex.Match(connection.Value, "Username=([^;]+)").Groups[1].Value;
+            Assert.True(roles.ContainsKey(role), $"{name} logs in as {role}, which the cluster does not have");
+            Assert.True(roles[role].Login);
+            var password = Regex.Match(connection.Value, @"Password=\$\(([A-Z0-9_]+)\)").Groups[1].Value;
+            Assert.Equal(roles[role].PasswordSecret["name"], env.Single(e => e.Name == password).ValueFrom.SecretKeyRef.Name);
+        }
+
+        Assert.Equal(Services.Keys.Where(s => s is not "gateway" and not "web").Concat(MigrationSteps).Order(), clients.Order());
+        var databases = generated.Prod.OfType<PostgresDatabase>().ToDictionary(d => d.Spec.Name, d => d.Spec.Owner);
+        Assert.Equal("catalog", databases["catalogdb"]);
+        Assert.Equal("orders", databases["ordersdb"]);
+        Assert.Equal("identity", databases["identitydb"]);
+        Assert.All(generated.Prod.OfType<PostgresDatabase>(), d => Assert.Equal("postgres", d.Spec.Cluster["name"]));
+
+        var policy = generated.Prod.OfType<V1NetworkPolicy>().Single(p => p.Name() == "postgres");
+        Assert.Equal("postgres", policy.Spec.PodSelector.MatchLabels["cnpg.io/cluster"]);
+        Assert.Equal(clients.Order(), policy.Spec.Ingress[0].FromProperty.Select(peer => peer.PodSelector.MatchLabels["app.kubernetes.io/name"]).Order());
     }
 
     [Fact]
@@ -406,5 +461,63 @@ public sealed class ScaledObject
         public string Type { get; set; } = "";
 
         public Dictionary<string, string> Metadata { get; set; } = [];
+    }
+}
+
+/// <summary>The parts of a CloudNativePG Cluster the tests read.</summary>
+public sealed class PostgresCluster
+{
+    public string ApiVersion { get; set; } = "";
+
+    public string Kind { get; set; } = "";
+
+    public V1ObjectMeta Metadata { get; set; } = new();
+
+    public ClusterSpec Spec { get; set; } = new();
+
+    public sealed class ClusterSpec
+    {
+        public int Instances { get; set; }
+
+        public Dictionary<string, string> Storage { get; set; } = [];
+
+        public ManagedSpec Managed { get; set; } = new();
+    }
+
+    public sealed class ManagedSpec
+    {
+        public List<Role> Roles { get; set; } = [];
+    }
+
+    public sealed class Role
+    {
+        public string Name { get; set; } = "";
+
+        public string Ensure { get; set; } = "";
+
+        public bool Login { get; set; }
+
+        public Dictionary<string, string> PasswordSecret { get; set; } = [];
+    }
+}
+
+/// <summary>The parts of a CloudNativePG Database the tests read.</summary>
+public sealed class PostgresDatabase
+{
+    public string ApiVersion { get; set; } = "";
+
+    public string Kind { get; set; } = "";
+
+    public V1ObjectMeta Metadata { get; set; } = new();
+
+    public DatabaseSpec Spec { get; set; } = new();
+
+    public sealed class DatabaseSpec
+    {
+        public string Name { get; set; } = "";
+
+        public string Owner { get; set; } = "";
+
+        public Dictionary<string, string> Cluster { get; set; } = [];
     }
 }
