@@ -10,6 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Platform.AppHost.Deployment.Kubernetes;
 using Platform.AppHost.Infrastructure.Postgres;
+using Platform.AppHost.Infrastructure.RabbitMQ;
+using Platform.Messaging;
 using Platform.AppHost.Services;
 
 namespace Platform.AppHost.Deployment;
@@ -70,7 +72,9 @@ public static class KubernetesOutput
             .Where(c => c.Cluster is not null).ToList();
         // A service's database password is its login's: the Secret {cluster}-{role} (username, password) that the
         // cluster's role reads too.
+        var brokers = model.Resources.OfType<RabbitMQServerResource>().Select(b => (Broker: b, Users: EventBusUsers.UsersOf(b))).ToList();
         var logins = clusters.SelectMany(c => c.Cluster!.LoginPasswords.Select(l => (Password: l.Value, Key: new SecretKey($"{c.Primary.Name}-{l.Key}", "password"))))
+            .Concat(brokers.SelectMany(b => b.Users.Select(u => (u.Password, Key: new SecretKey($"{b.Broker.Name}-{u.Name}", "password")))))
             .ToDictionary(l => l.Password, l => l.Key);
         var resolver = new ValueResolver(model, executionContext, AddressOf, parameter => logins.GetValueOrDefault(parameter));
         var projects = model.Resources.OfType<ProjectResource>().ToList();
@@ -135,6 +139,19 @@ public static class KubernetesOutput
                 .. Workloads.PostgresCluster(primary.Name, cluster!.ReplicaCount, cluster.LoginPasswords.Keys.Order(StringComparer.Ordinal),
                     cluster.Databases.Where(d => d.OwnerRole is not null).Select(d => (d.Name, d.OwnerRole!))),
                 Workloads.PostgresPolicy(primary.Name, projects.Where(p => reached[p.Name].Overlaps(names)).Select(p => p.Name))]);
+        }
+
+        var options = new EventBusOptions();
+        foreach (var (broker, users) in brokers)
+        {
+            files[$"base/{broker.Name}.yaml"] = Documents([
+                .. Workloads.BrokerCluster(broker.Name, users.Select(u => (u.Name, u.Permissions(options), u.TopicPermissions(options))),
+                    options.Exchange, EventTopology.UnroutedQueue(options), new Dictionary<string, object>
+                    {
+                        ["x-message-ttl"] = (int)EventTopology.UnroutedTimeToLive.TotalMilliseconds,
+                        ["x-max-length"] = EventTopology.UnroutedMaxLength,
+                    }),
+                Workloads.BrokerPolicy(broker.Name, projects.Where(p => reached[p.Name].Contains(broker.Name)).Select(p => p.Name))]);
         }
 
         foreach (var redis in model.Resources.OfType<RedisResource>())

@@ -320,6 +320,91 @@ internal static class Workloads
         };
     }
 
+    /// <summary>
+    /// RabbitMQ as a cluster of the RabbitMQ cluster operator (three nodes: quorum queues keep working with one down),
+    /// and through its messaging topology operator what the AppHost declares in run mode: the events exchange with its
+    /// unrouted queue, and each service's user (credentials from its Secret <c>{name}-{user}</c>) with its permissions and
+    /// topic permissions.
+    /// </summary>
+    public static IEnumerable<object> BrokerCluster(string name, IEnumerable<(string User, object Permissions, object TopicPermissions)> users,
+        string exchange, string unrouted, IReadOnlyDictionary<string, object> unroutedArguments)
+    {
+        var cluster = new Dictionary<string, object> { ["name"] = name };
+        Dictionary<string, object> Topology(string kind, string objectName, Dictionary<string, object> spec)
+        {
+            spec["rabbitmqClusterReference"] = cluster;
+            return new()
+            {
+                ["apiVersion"] = "rabbitmq.com/v1beta1",
+                ["kind"] = kind,
+                ["metadata"] = new Dictionary<string, object> { ["name"] = objectName, ["labels"] = Labels(name) },
+                ["spec"] = spec,
+            };
+        }
+
+        yield return new Dictionary<string, object>
+        {
+            ["apiVersion"] = "rabbitmq.com/v1beta1",
+            ["kind"] = "RabbitmqCluster",
+            ["metadata"] = new Dictionary<string, object> { ["name"] = name, ["labels"] = Labels(name) },
+            ["spec"] = new Dictionary<string, object>
+            {
+                ["replicas"] = 3,
+                ["persistence"] = new Dictionary<string, object> { ["storage"] = "10Gi" },
+            },
+        };
+
+        var kebab = new Func<string, string>(text => new string([.. text.Select(c => char.IsLetterOrDigit(c) ? c : '-')]));
+        yield return Topology("Exchange", kebab(unrouted), new() { ["name"] = unrouted, ["type"] = "fanout", ["durable"] = true });
+        yield return Topology("Queue", kebab(unrouted), new() { ["name"] = unrouted, ["type"] = "quorum", ["durable"] = true, ["arguments"] = unroutedArguments });
+        yield return Topology("Binding", kebab(unrouted), new() { ["source"] = unrouted, ["destination"] = unrouted, ["destinationType"] = "queue" });
+        yield return Topology("Exchange", kebab(exchange), new()
+        {
+            ["name"] = exchange,
+            ["type"] = "topic",
+            ["durable"] = true,
+            ["arguments"] = new Dictionary<string, object> { ["alternate-exchange"] = unrouted },
+        });
+        foreach (var (user, permissions, topicPermissions) in users)
+        {
+            var objectName = $"{name}-{user}";
+            yield return Topology("User", objectName, new() { ["importCredentialsSecret"] = new Dictionary<string, object> { ["name"] = objectName } });
+            yield return Topology("Permission", objectName, new() { ["vhost"] = "/", ["user"] = user, ["permissions"] = permissions });
+            yield return Topology("TopicPermission", objectName, new() { ["vhost"] = "/", ["user"] = user, ["permissions"] = topicPermissions });
+        }
+    }
+
+    /// <summary>
+    /// The broker's pods accept its clients on AMQP, KEDA (namespace <c>keda</c>) reading queue lengths, each other
+    /// (clustering), and the operators (namespace <c>rabbitmq-system</c>) on the management API.
+    /// </summary>
+    public static V1NetworkPolicy BrokerPolicy(string name, IEnumerable<string> clients)
+    {
+        static V1NetworkPolicyPeer Namespace(string ns) =>
+            new() { NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = ns } } };
+        return new V1NetworkPolicy
+        {
+            ApiVersion = "networking.k8s.io/v1",
+            Kind = "NetworkPolicy",
+            Metadata = new V1ObjectMeta { Name = name, Labels = Labels(name) },
+            Spec = new V1NetworkPolicySpec
+            {
+                PodSelector = new V1LabelSelector { MatchLabels = Labels(name) },
+                PolicyTypes = ["Ingress"],
+                Ingress =
+                [
+                    new V1NetworkPolicyIngressRule
+                    {
+                        FromProperty = [.. clients.Select(client => new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector { MatchLabels = Labels(client) } }), Namespace("keda")],
+                        Ports = [new V1NetworkPolicyPort { Port = 5672, Protocol = "TCP" }],
+                    },
+                    new V1NetworkPolicyIngressRule { FromProperty = [new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector { MatchLabels = Labels(name) } }] },
+                    new V1NetworkPolicyIngressRule { FromProperty = [Namespace("rabbitmq-system")], Ports = [new V1NetworkPolicyPort { Port = 15672, Protocol = "TCP" }] },
+                ],
+            },
+        };
+    }
+
     /// <summary>A front door reached from outside at <paramref name="hosts"/>, over TLS (certificate in the Secret <c>{name}-tls</c>).</summary>
     public static V1Ingress Ingress(string name, IReadOnlyList<string> hosts) => new()
     {

@@ -100,6 +100,10 @@ public static class EventBusUsers
         }
     }
 
+    /// <summary>The users of <paramref name="eventBus"/> (none if it was not added with <see cref="WithUsers"/>).</summary>
+    internal static IReadOnlyList<EventBusUser> UsersOf(IResource eventBus) =>
+        eventBus.Annotations.OfType<Registry>().SingleOrDefault()?.All ?? [];
+
     private sealed record Registry(SharedInfrastructure Infrastructure) : IResourceAnnotation
     {
         public List<EventBusUser> All { get; } = [];

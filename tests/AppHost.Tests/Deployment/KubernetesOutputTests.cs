@@ -55,6 +55,13 @@ public sealed class GeneratedKubernetes : IAsyncLifetime
             ["keda.sh/v1alpha1/ScaledObject"] = typeof(ScaledObject),
             ["postgresql.cnpg.io/v1/Cluster"] = typeof(PostgresCluster),
             ["postgresql.cnpg.io/v1/Database"] = typeof(PostgresDatabase),
+            ["rabbitmq.com/v1beta1/RabbitmqCluster"] = typeof(BrokerObject),
+            ["rabbitmq.com/v1beta1/Exchange"] = typeof(BrokerObject),
+            ["rabbitmq.com/v1beta1/Queue"] = typeof(BrokerObject),
+            ["rabbitmq.com/v1beta1/Binding"] = typeof(BrokerObject),
+            ["rabbitmq.com/v1beta1/User"] = typeof(BrokerObject),
+            ["rabbitmq.com/v1beta1/Permission"] = typeof(BrokerObject),
+            ["rabbitmq.com/v1beta1/TopicPermission"] = typeof(BrokerObject),
         });
     }
 
@@ -208,6 +215,53 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
         Assert.Contains("gateway", Callers(policies["orders"]));
         Assert.Contains("catalog", Callers(policies["identity"]));
         Assert.DoesNotContain("catalog", Callers(policies["orders"]));
+    }
+
+    [Fact]
+    public void RabbitMQ_is_a_quorum_ready_cluster_with_the_events_exchange_and_each_services_user_and_rights()
+    {
+        var broker = generated.Prod.OfType<BrokerObject>().ToList();
+        Assert.Equal("3", broker.Single(o => o.Kind == "RabbitmqCluster" && o.Metadata.Name == "eventbus").Spec["replicas"].ToString());
+        var options = new Platform.Messaging.EventBusOptions();
+        var unrouted = Platform.Messaging.EventTopology.UnroutedQueue(options);
+        var events = broker.Single(o => o.Kind == "Exchange" && (string)o.Spec["name"] == options.Exchange);
+        Assert.Equal("topic", events.Spec["type"]);
+        Assert.Equal(unrouted, ((Dictionary<object, object>)events.Spec["arguments"])["alternate-exchange"]);
+        Assert.Equal("quorum", broker.Single(o => o.Kind == "Queue" && (string)o.Spec["name"] == unrouted).Spec["type"]);
+        Assert.Single(broker, o => o.Kind == "Binding" && (string)o.Spec["source"] == unrouted && (string)o.Spec["destination"] == unrouted);
+
+        // Every service that connects to the broker does so as a user the cluster gets, with the password of its Secret.
+        var clients = new List<string>();
+        foreach (var deployment in generated.Prod.OfType<V1Deployment>())
+        {
+            var env = deployment.Spec.Template.Spec.Containers.Single().Env;
+            if (env.FirstOrDefault(e => e.Name == "ConnectionStrings__eventbus") is not { } connection)
+            {
+                continue;
+            }
+
+            clients.Add(deployment.Name());
+            var user = Regex.Match(connection.Value, "^amqp://([^:]+):").Groups[1].Value;
+            Assert.Equal(deployment.Name(), user);
+            var secret = (string)((Dictionary<object, object>)broker.Single(o => o.Kind == "User" && o.Metadata.Name == $"eventbus-{user}").Spec["importCredentialsSecret"])["name"];
+            var password = Regex.Match(connection.Value, @":\$\(([A-Z0-9_]+)\)@").Groups[1].Value;
+            Assert.Equal(secret, env.Single(e => e.Name == password).ValueFrom.SecretKeyRef.Name);
+            var permissions = (Dictionary<object, object>)broker.Single(o => o.Kind == "Permission" && (string)o.Spec["user"] == user).Spec["permissions"];
+            Assert.Matches((string)permissions["configure"], $"{user}.dead");
+            Assert.DoesNotMatch((string)permissions["configure"], "another.dead");
+            Assert.Single(broker, o => o.Kind == "TopicPermission" && (string)o.Spec["user"] == user);
+        }
+
+        Assert.Contains("catalog", clients);
+        var catalogTopics = (Dictionary<object, object>)broker.Single(o => o.Kind == "TopicPermission" && (string)o.Spec["user"] == "catalog").Spec["permissions"];
+        Assert.Matches((string)catalogTopics["read"], "StockReserved");
+        Assert.DoesNotMatch((string)catalogTopics["read"], "OrderPlaced");
+        Assert.Equal(clients.Order(), broker.Where(o => o.Kind == "User").Select(o => o.Metadata.Name["eventbus-".Length..]).Order());
+
+        var policy = generated.Prod.OfType<V1NetworkPolicy>().Single(p => p.Name() == "eventbus");
+        Assert.Equal(clients.Order(), policy.Spec.Ingress[0].FromProperty.Where(peer => peer.PodSelector is not null)
+            .Select(peer => peer.PodSelector.MatchLabels["app.kubernetes.io/name"]).Order());
+        Assert.Contains(policy.Spec.Ingress[0].FromProperty, peer => peer.NamespaceSelector?.MatchLabels["kubernetes.io/metadata.name"] == "keda");
     }
 
     [Fact]
@@ -520,4 +574,16 @@ public sealed class PostgresDatabase
 
         public Dictionary<string, string> Cluster { get; set; } = [];
     }
+}
+
+/// <summary>An object of the RabbitMQ cluster and messaging topology operators, its spec as the YAML has it.</summary>
+public sealed class BrokerObject
+{
+    public string ApiVersion { get; set; } = "";
+
+    public string Kind { get; set; } = "";
+
+    public V1ObjectMeta Metadata { get; set; } = new();
+
+    public Dictionary<string, object> Spec { get; set; } = [];
 }
