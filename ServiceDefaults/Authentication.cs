@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Microsoft.Extensions.Hosting;
@@ -36,7 +37,9 @@ public static class AuthenticationExtensions
         {
             options.Authority = authority;
             options.TokenValidationParameters.ValidAudiences = configuration["Identity:Audience"] is { Length: > 0 } audience ? [audience] : audiences;
-            options.RequireHttpsMetadata = !builder.Environment.IsDevelopment();
+            // Outside development the keys come over HTTPS — unless the deployment says its cluster network carries them
+            // (Identity:RequireHttpsMetadata=false: the Kubernetes output, where identity is http://identity:8080 inside).
+            options.RequireHttpsMetadata = configuration.GetValue("Identity:RequireHttpsMetadata", !builder.Environment.IsDevelopment());
             options.MapInboundClaims = false; // keep the token's claim names: sub, scope, role
             // at+jwt (RFC 9068) from our provider; plain JWT from others such as Entra ID. An identity
             // token (also JWT) still fails: its audience is the client, never this API.

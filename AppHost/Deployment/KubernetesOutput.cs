@@ -86,7 +86,14 @@ public static class KubernetesOutput
         {
             var (environment, arguments) = await resolver.ReadAsync(project);
             reached[project.Name] = [];
-            environments[project] = (await resolver.EnvironmentAsync(environment, reached[project.Name]), arguments);
+            var env = await resolver.EnvironmentAsync(environment, reached[project.Name]);
+            if (env.Any(e => e.Name == "services__identity__http__0"))
+            {
+                // Token keys come from identity over the cluster network (HTTP inside; TLS ends at the ingress).
+                env.Add(new V1EnvVar { Name = "Identity__RequireHttpsMetadata", Value = "false" });
+            }
+
+            environments[project] = (env, arguments);
         }
 
         // A service may be called by the services that know its address (service discovery: services__{name}__http__0).

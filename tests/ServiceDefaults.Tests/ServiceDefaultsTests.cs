@@ -28,6 +28,30 @@ public sealed class ServiceDefaultsTests
         Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
     }
 
+    [Theory]
+    [InlineData(null, true)]      // outside development: token keys over HTTPS only
+    [InlineData("false", false)]  // unless the deployment says its cluster network carries them
+    public void Outside_development_an_http_authority_is_refused_unless_the_deployment_allows_it(string? setting, bool refused)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
+        builder.Configuration["Identity:Authority"] = "http://identity:8080";
+        builder.Configuration["Identity:RequireHttpsMetadata"] = setting;
+        builder.AddJwtAuthentication(["catalog"], requireTokenByDefault: true);
+        using var app = builder.Build();
+
+        var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>>();
+        var read = () => options.Get(Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme);
+
+        if (refused)
+        {
+            Assert.Throws<InvalidOperationException>(read);
+        }
+        else
+        {
+            Assert.False(read().RequireHttpsMetadata);
+        }
+    }
+
     [Fact]
     public async Task A_failing_dependency_makes_the_service_unready_but_not_dead()
     {

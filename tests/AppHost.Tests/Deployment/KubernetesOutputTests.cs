@@ -339,7 +339,8 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
     {
         var catalog = Environment("catalog");
         Assert.Equal("http://identity:8080", catalog["services__identity__http__0"].Value);
-        Assert.DoesNotContain(catalog.Keys, name => name.Contains("https", StringComparison.OrdinalIgnoreCase)); // TLS ends at the ingress
+        Assert.Equal("false", catalog["Identity__RequireHttpsMetadata"].Value); // its keys over the cluster network
+        Assert.DoesNotContain(catalog.Keys, name => name.EndsWith("__https__0", StringComparison.Ordinal) || name.EndsWith("_HTTPS", StringComparison.Ordinal)); // TLS ends at the ingress
         Assert.StartsWith("Host=postgres-rw:5432;Username=catalog;", catalog["ConnectionStrings__catalogdb"].Value, StringComparison.Ordinal);
         // Reads: the cluster's read-only service (every replica), the primary when none answers.
         Assert.StartsWith("Host=postgres-ro:5432,postgres-rw:5432;Username=catalog;", catalog["ConnectionStrings__catalogdb-readonly"].Value, StringComparison.Ordinal);
