@@ -135,7 +135,7 @@ public static class KubernetesOutput
             }
 
             objects.Add(Workloads.DisruptionBudget(project.Name));
-            objects.Add(Workloads.NetworkPolicy(project.Name, frontDoor, callers[project.Name], servesHttp));
+            objects.Add(NetworkPolicies.ForService(project.Name, frontDoor, callers[project.Name], servesHttp));
             files[$"base/{project.Name}.yaml"] = Documents([.. objects]);
         }
 
@@ -143,22 +143,22 @@ public static class KubernetesOutput
         {
             var names = model.Resources.OfType<PostgresReplicaContainerResource>().Where(r => r.Primary == primary).Select(r => r.Name).Append(primary.Name).ToHashSet();
             files[$"base/{primary.Name}.yaml"] = Documents([
-                .. Workloads.PostgresCluster(primary.Name, cluster!.ReplicaCount, cluster.LoginPasswords.Keys.Order(StringComparer.Ordinal),
+                .. DataStores.PostgresCluster(primary.Name, cluster!.ReplicaCount, cluster.LoginPasswords.Keys.Order(StringComparer.Ordinal),
                     cluster.Databases.Where(d => d.OwnerRole is not null).Select(d => (d.Name, d.OwnerRole!))),
-                Workloads.PostgresPolicy(primary.Name, projects.Where(p => reached[p.Name].Overlaps(names)).Select(p => p.Name))]);
+                NetworkPolicies.ForPostgres(primary.Name, projects.Where(p => reached[p.Name].Overlaps(names)).Select(p => p.Name))]);
         }
 
         var options = new EventBusOptions();
         foreach (var (broker, users) in brokers)
         {
             files[$"base/{broker.Name}.yaml"] = Documents([
-                .. Workloads.BrokerCluster(broker.Name, users.Select(u => (u.Name, u.Permissions(options), u.TopicPermissions(options))),
+                .. DataStores.BrokerCluster(broker.Name, users.Select(u => (u.Name, u.Permissions(options), u.TopicPermissions(options))),
                     options.Exchange, EventTopology.UnroutedQueue(options), new Dictionary<string, object>
                     {
                         ["x-message-ttl"] = (int)EventTopology.UnroutedTimeToLive.TotalMilliseconds,
                         ["x-max-length"] = EventTopology.UnroutedMaxLength,
                     }),
-                Workloads.BrokerPolicy(broker.Name, projects.Where(p => reached[p.Name].Contains(broker.Name)).Select(p => p.Name))]);
+                NetworkPolicies.ForBroker(broker.Name, projects.Where(p => reached[p.Name].Contains(broker.Name)).Select(p => p.Name))]);
         }
 
         foreach (var redis in model.Resources.OfType<RedisResource>())
@@ -184,10 +184,10 @@ public static class KubernetesOutput
         var (environment, arguments) = await resolver.ReadAsync(redis);
         var image = redis.Annotations.OfType<ContainerImageAnnotation>().Single();
         return Documents(
-            Workloads.StatefulSet(redis.Name, $"{image.Registry}/{image.Image}:{image.Tag}", redis.Entrypoint, [.. arguments],
+            DataStores.StatefulSet(redis.Name, $"{image.Registry}/{image.Image}:{image.Tag}", redis.Entrypoint, [.. arguments],
                 await resolver.EnvironmentAsync(environment), Port, "/data", RedisUser, "1Gi"),
-            Workloads.StoreService(redis.Name, Port),
-            Workloads.StorePolicy(redis.Name, Port, clients));
+            Workloads.Service(redis.Name, "tcp", Port),
+            NetworkPolicies.ForStore(redis.Name, Port, clients));
     }
 
     /// <summary>A front door's public host names: the deployment's own, given when the output is generated.</summary>
