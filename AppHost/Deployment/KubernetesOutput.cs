@@ -116,7 +116,7 @@ public static class KubernetesOutput
             var endpoint = project.Annotations.OfType<EndpointAnnotation>().SingleOrDefault(e => e.Name == "http");
             var servesHttp = endpoint is not null;
             var frontDoor = endpoint is { IsExternal: true };
-            var objects = new List<object> { Workloads.Deployment(project.Name, replicas, env, [.. arguments], servesHttp) };
+            var objects = new List<object> { Workloads.Deployment(project.Name, replicas, env, [.. arguments], servesHttp, waitsForMigrations: steps.ContainsValue(project)) };
             if (servesHttp)
             {
                 objects.Add(Workloads.Service(project.Name));

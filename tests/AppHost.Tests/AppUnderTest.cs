@@ -133,4 +133,13 @@ internal static class AppUnderTest
     public static async Task<string> ConnectionStringAsync(this DistributedApplication app, string name, CancellationToken cancellationToken) =>
         await app.GetConnectionStringAsync(name, cancellationToken)
             ?? throw new InvalidOperationException($"'{name}' has no connection string.");
+
+    /// <summary>Runs <paramref name="sql"/> on the Postgres primary as the superuser (scratch databases: CREATE, DROP).</summary>
+    public static async Task ServerCommandAsync(this DistributedApplication app, string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection($"{await app.ConnectionStringAsync("postgres", CancellationToken.None)};Pooling=false");
+        await connection.OpenAsync(CancellationToken.None);
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(CancellationToken.None);
+    }
 }

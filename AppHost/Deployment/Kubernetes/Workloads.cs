@@ -16,9 +16,12 @@ internal static class Workloads
     /// <summary>
     /// A Deployment: <paramref name="replicas"/> pods of the service's image, restricted (non-root, read-only root file
     /// system with a writable <c>/tmp</c>, no capabilities, the runtime's seccomp profile), with readiness <c>/health</c>,
-    /// liveness <c>/alive</c> and a start-up allowance when it serves HTTP.
+    /// liveness <c>/alive</c> and a start-up allowance when it serves HTTP. A service with a migration step (a
+    /// <see cref="Job"/>, <paramref name="waitsForMigrations"/>) starts only once the database has every migration its
+    /// image knows: an init container runs the image with <c>wait-for-migrations</c>.
     /// </summary>
-    public static V1Deployment Deployment(string name, int replicas, List<V1EnvVar> environment, IList<string> arguments, bool servesHttp) => new()
+    public static V1Deployment Deployment(string name, int replicas, List<V1EnvVar> environment, IList<string> arguments, bool servesHttp,
+        bool waitsForMigrations) => new()
     {
         ApiVersion = "apps/v1",
         Kind = "Deployment",
@@ -30,7 +33,8 @@ internal static class Workloads
             Template = new V1PodTemplateSpec
             {
                 Metadata = new V1ObjectMeta { Labels = Labels(name) },
-                Spec = Pod(Container(name, environment, arguments, servesHttp), restartPolicy: null),
+                Spec = Pod(Container(name, environment, arguments, servesHttp), restartPolicy: null,
+                    initContainer: waitsForMigrations ? Container(name, environment, ["wait-for-migrations"], servesHttp: false, containerName: "wait-for-migrations") : null),
             },
         },
     };
@@ -187,18 +191,20 @@ internal static class Workloads
         Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new(memoryLimit) },
     };
 
-    private static V1PodSpec Pod(V1Container container, string? restartPolicy)
+    private static V1PodSpec Pod(V1Container container, string? restartPolicy, V1Container? initContainer = null)
     {
         var pod = RestrictedPod(container, AppUser, restartPolicy: restartPolicy);
+        pod.InitContainers = initContainer is null ? null : [initContainer];
         pod.Volumes = [new V1Volume { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource() }];
         return pod;
     }
 
-    private static V1Container Container(string name, List<V1EnvVar> environment, IList<string> arguments, bool servesHttp, string? image = null)
+    private static V1Container Container(string name, List<V1EnvVar> environment, IList<string> arguments, bool servesHttp, string? image = null,
+        string? containerName = null)
     {
         var container = new V1Container
         {
-            Name = name,
+            Name = containerName ?? name,
             Image = image ?? name,
             Args = arguments.Count > 0 ? [.. arguments] : null,
             Env = [.. Telemetry(name), .. environment],

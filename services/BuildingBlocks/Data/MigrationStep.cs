@@ -1,19 +1,28 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// The migration step: the AppHost runs a service once with the <c>migrate</c> argument, before the
-/// service itself starts (<c>WaitForCompletion</c>), instead of every replica migrating on start-up.
+/// service itself starts (<c>WaitForCompletion</c>), instead of every replica migrating on start-up. Where nothing
+/// orders them (Kubernetes runs the step as a Job beside the service's pods), the service's image run with
+/// <c>wait-for-migrations</c> waits until the database has every migration the image knows, and no more is needed.
 /// </summary>
 public static class MigrationStep
 {
     /// <summary>The command-line argument that turns a service run into its migration step.</summary>
     public const string Argument = "migrate";
 
-    /// <summary>Whether this run is the migration step.</summary>
-    public static bool IsRequested(string[] args) => args.Contains(Argument, StringComparer.Ordinal);
+    /// <summary>The command-line argument that makes a service run wait until its migration step has run.</summary>
+    public const string WaitArgument = "wait-for-migrations";
+
+    /// <summary>How long <see cref="WaitArgument"/> waits before it gives up (and exits with an error).</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromMinutes(10);
+
+    /// <summary>Whether this run is the migration step, or waits for it.</summary>
+    public static bool IsRequested(string[] args) => args.Contains(Argument, StringComparer.Ordinal) || args.Contains(WaitArgument, StringComparer.Ordinal);
 
     /// <summary>
     /// Runs the migration step on a plain host (no web server, no token validation): <paramref name="configure"/>
@@ -26,7 +35,52 @@ public static class MigrationStep
         var builder = Host.CreateApplicationBuilder(args);
         configure(builder);
         using var host = builder.Build();
+        if (args.Contains(WaitArgument, StringComparer.Ordinal))
+        {
+            await host.WaitForMigrationsAsync<TContext>();
+            return;
+        }
+
         await host.MigrateAsync(seed);
+    }
+
+    /// <summary>
+    /// Returns once the database has every migration of <typeparamref name="TContext"/> (or is not reachable yet: then it
+    /// tries again); throws after <see cref="Patience"/>.
+    /// </summary>
+    public static async Task WaitForMigrationsAsync<TContext>(this IHost app, CancellationToken cancellationToken = default)
+        where TContext : DbContext
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MigrationStep));
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            string pending;
+            try
+            {
+                await using var scope = app.Services.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<TContext>();
+                var migrations = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+                if (migrations.Count == 0)
+                {
+                    return;
+                }
+
+                pending = string.Join(", ", migrations);
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException)
+            {
+                pending = $"(database not reachable: {e.Message})";
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The migration step did not run within {Patience}: pending {pending}");
+            }
+
+            logger.LogInformation("Waiting for the migration step: pending {Pending}", pending);
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+        }
     }
 
     /// <summary>Applies <typeparamref name="TContext"/>'s EF Core migrations, then runs <paramref name="seed"/> (if any) in the same scope.</summary>

@@ -335,6 +335,21 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
     }
 
     [Fact]
+    public void A_service_with_a_migration_step_starts_only_once_its_migrations_have_run()
+    {
+        foreach (var step in MigrationSteps)
+        {
+            var service = step[..step.IndexOf("-migrations", StringComparison.Ordinal)];
+            var pod = generated.Prod.OfType<V1Deployment>().Single(d => d.Name() == service).Spec.Template.Spec;
+            var wait = Assert.Single(pod.InitContainers);
+            Assert.Equal(service, wait.Image);
+            Assert.Equal(["wait-for-migrations"], wait.Args);
+            Assert.True(wait.SecurityContext.ReadOnlyRootFilesystem);
+            Assert.Equal(pod.Containers.Single().Env.Select(e => e.Name), wait.Env.Select(e => e.Name)); // the service's own login
+        }
+    }
+
+    [Fact]
     public void Services_reach_each_other_and_the_data_stores_by_their_cluster_addresses()
     {
         var catalog = Environment("catalog");

@@ -19,7 +19,7 @@ public sealed class ProductionIdentityTests(SharedAppFixture fixture)
     public async Task Outside_development_the_migrations_run_without_keys_and_the_service_starts_only_with_an_issuer_and_a_key_certificate()
     {
         var database = $"identity_production_{Guid.NewGuid():N}"[..40];
-        await ServerCommandAsync($"CREATE DATABASE {database}");
+        await fixture.App.ServerCommandAsync($"CREATE DATABASE {database}");
         try
         {
             var connectionString = $"{await fixture.App.ConnectionStringAsync("postgres", Cancellation)};Database={database}";
@@ -89,7 +89,7 @@ public sealed class ProductionIdentityTests(SharedAppFixture fixture)
         }
         finally
         {
-            await ServerCommandAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+            await fixture.App.ServerCommandAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
         }
     }
 
@@ -141,13 +141,5 @@ public sealed class ProductionIdentityTests(SharedAppFixture fixture)
     {
         await using var command = new NpgsqlCommand(sql, connection);
         return (long)(await command.ExecuteScalarAsync(Cancellation))!;
-    }
-
-    private async Task ServerCommandAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection($"{await fixture.App.ConnectionStringAsync("postgres", CancellationToken.None)};Pooling=false");
-        await connection.OpenAsync(CancellationToken.None);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(CancellationToken.None);
     }
 }

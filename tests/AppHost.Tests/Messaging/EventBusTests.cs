@@ -344,7 +344,7 @@ public sealed class EventBusTests(SharedAppFixture fixture)
             var suffix = Guid.NewGuid().ToString("N")[..12];
             var database = $"messaging_{suffix}";
             var consumer = $"test-{suffix}";
-            await ServerCommandAsync(app, $"CREATE DATABASE {database}");
+            await app.ServerCommandAsync($"CREATE DATABASE {database}");
 
             var primary = $"{await app.ConnectionStringAsync("postgres", Cancellation)};Database={database}";
 
@@ -469,15 +469,7 @@ public sealed class EventBusTests(SharedAppFixture fixture)
 
             Host.Dispose();
             NpgsqlConnection.ClearAllPools();
-            await ServerCommandAsync(_app, $"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
-        }
-
-        private static async Task ServerCommandAsync(DistributedApplication app, string sql)
-        {
-            await using var connection = new NpgsqlConnection($"{await app.ConnectionStringAsync("postgres", CancellationToken.None)};Pooling=false");
-            await connection.OpenAsync(CancellationToken.None);
-            await using var command = new NpgsqlCommand(sql, connection);
-            await command.ExecuteNonQueryAsync(CancellationToken.None);
+            await _app.ServerCommandAsync($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
         }
     }
 }
