@@ -199,4 +199,19 @@ public sealed class ManifestTests(PublishedManifest manifest) : IClassFixture<Pu
         Assert.Equal("{identity-issuer.value}", (string)manifest.Resources["identity"]!["env"]!["Identity__Issuer"]!);
         Assert.Null(parameter["inputs"]!["value"]!["default"]); // the gateway's public URL: the deployment's to say
     }
+
+    [Fact]
+    public void Azd_deploys_the_apphost_to_container_apps()
+    {
+        var appHost = Path.GetFullPath(Projects.Platform_AppHost.ProjectPath); // the AppHost's folder
+        var root = Path.GetDirectoryName(appHost)!;
+        var azure = File.ReadAllLines(Path.Combine(root, "azure.yaml")).Select(line => line.Trim()).ToList();
+
+        Assert.Contains("host: containerapp", azure);
+        Assert.Contains("language: dotnet", azure);
+        var project = azure.Single(line => line.StartsWith("project: ", StringComparison.Ordinal))["project: ".Length..];
+        var projectFile = Path.GetFullPath(Path.Combine(root, project));
+        Assert.True(File.Exists(projectFile), $"{project} does not exist");
+        Assert.Equal(appHost, Path.GetDirectoryName(projectFile));
+    }
 }

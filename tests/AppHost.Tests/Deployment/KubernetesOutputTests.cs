@@ -350,6 +350,28 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
     }
 
     [Fact]
+    public void Every_address_a_pod_is_given_is_a_service_of_the_output()
+    {
+        // Services of the output, and those its operators create: CloudNativePG's {cluster}-rw/-ro, RabbitMQ's {cluster}.
+        var services = generated.Prod.OfType<V1Service>().Select(s => s.Name())
+            .Concat(generated.Prod.OfType<PostgresCluster>().SelectMany(c => new[] { $"{c.Metadata.Name}-rw", $"{c.Metadata.Name}-ro" }))
+            .Concat(generated.Prod.OfType<BrokerObject>().Where(o => o.Kind == "RabbitmqCluster").Select(o => o.Metadata.Name))
+            .ToHashSet();
+        var pods = generated.Prod.OfType<V1Deployment>().Select(d => d.Spec.Template.Spec).Concat(generated.Prod.OfType<V1Job>().Select(j => j.Spec.Template.Spec));
+        var addresses = 0;
+        foreach (var variable in pods.SelectMany(p => p.Containers).SelectMany(c => c.Env))
+        {
+            foreach (Match address in Address().Matches(variable.Value ?? ""))
+            {
+                addresses++;
+                Assert.True(services.Contains(address.Groups["host"].Value), $"{variable.Name} points at {address.Value}, which nothing in the output serves");
+            }
+        }
+
+        Assert.True(addresses > 20, $"only {addresses} addresses found: the pattern misses them");
+    }
+
+    [Fact]
     public void Services_reach_each_other_and_the_data_stores_by_their_cluster_addresses()
     {
         var catalog = Environment("catalog");
@@ -497,6 +519,10 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
 
     [GeneratedRegex(@"^\$\([A-Z0-9_]+\)$")]
     private static partial Regex OnlyReference();
+
+    // host:port in a URL (http://, amqp://user:password@), a Host= list or a Redis connection string.
+    [GeneratedRegex(@"(?<=//|@|Host=|,|^)(?<host>[a-z][a-z0-9-]*):(?<port>\d+)\b")]
+    private static partial Regex Address();
 
     [GeneratedRegex(@"(?i)(password|secret|signing|encryption|certificate)")]
     private static partial Regex SecretName();
