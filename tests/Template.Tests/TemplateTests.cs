@@ -103,6 +103,20 @@ public sealed partial class TemplateTests(TemplateFixture template)
 
         await BuildAsync(solution);
         await RunFastTestsAsync(solution, "*.ShippingApiTests");
+
+        // The deployment follows the app model: the added service is a Deployment with its migration Job, its database a
+        // Database of the Postgres cluster owned by its role, with no YAML written by hand.
+        var deployment = Path.Combine(solution, "k8s-output");
+        (await DotNet.RunAsync(solution, "run", "--project", "AppHost", "--no-build", "-c", "Release", "--no-launch-profile", "--",
+                "--operation", "publish", "--step", "publish-kubernetes", "--output-path", deployment, "--Parameters:gateway-allowed-hosts=api.shop.test",
+                "--Parameters:web-allowed-hosts=shop.test", "--Parameters:identity-issuer=https://api.shop.test"))
+            .Succeeded("publish-kubernetes in the generated solution");
+        var shipping = File.ReadAllText(Path.Combine(deployment, "base", "shipping.yaml"));
+        Assert.Contains("kind: Deployment", shipping, StringComparison.Ordinal);
+        Assert.Contains("wait-for-migrations", shipping, StringComparison.Ordinal);
+        Assert.Contains("kind: Job", File.ReadAllText(Path.Combine(deployment, "base", "shipping-migrations.yaml")), StringComparison.Ordinal);
+        Assert.Matches(@"name: shippingdb\s+owner: shipping", File.ReadAllText(Path.Combine(deployment, "base", "postgres.yaml")));
+        Assert.Contains("- shipping.yaml", File.ReadAllText(Path.Combine(deployment, "base", "kustomization.yaml")), StringComparison.Ordinal);
     }
 
     [Theory]
