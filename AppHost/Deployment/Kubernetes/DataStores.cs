@@ -1,4 +1,7 @@
 using k8s.Models;
+using Platform.AppHost.Infrastructure.Postgres;
+using Platform.AppHost.Infrastructure.RabbitMQ;
+using Platform.Messaging;
 using static Platform.AppHost.Deployment.Kubernetes.Workloads;
 
 namespace Platform.AppHost.Deployment.Kubernetes;
@@ -155,5 +158,41 @@ internal static class DataStores
             yield return Topology("Permission", objectName, new() { ["vhost"] = "/", ["user"] = user, ["permissions"] = permissions });
             yield return Topology("TopicPermission", objectName, new() { ["vhost"] = "/", ["user"] = user, ["permissions"] = topicPermissions });
         }
+    }
+
+    public const int RedisPort = 6379;
+
+    /// <summary>The CloudNativePG cluster of the app model's replicated Postgres: its databases with an owner, and every login role.</summary>
+    public static IEnumerable<object> Postgres(string name, ReplicatedPostgres cluster) =>
+        PostgresCluster(name, cluster.ReplicaCount, cluster.LoginPasswords.Keys.Order(StringComparer.Ordinal),
+            cluster.Databases.Where(d => d.OwnerRole is not null).Select(d => (d.Name, d.OwnerRole!)));
+
+    /// <summary>The RabbitMQ cluster with the events exchange, its unrouted queue, and the users of the app model.</summary>
+    public static IEnumerable<object> Broker(string name, IReadOnlyList<EventBusUser> users)
+    {
+        var options = new EventBusOptions();
+        return BrokerCluster(name, users.Select(u => (u.Name, u.Permissions(options), u.TopicPermissions(options))),
+            options.Exchange, EventTopology.UnroutedQueue(options), new Dictionary<string, object>
+            {
+                ["x-message-ttl"] = (int)EventTopology.UnroutedTimeToLive.TotalMilliseconds,
+                ["x-max-length"] = EventTopology.UnroutedMaxLength,
+            });
+    }
+
+    /// <summary>
+    /// Redis as the app model runs it (image, command line with the services' ACL users, passwords from the Secret), as
+    /// the image's <c>redis</c> user, its data on a volume, and its Service.
+    /// </summary>
+    public static async Task<IEnumerable<object>> RedisAsync(RedisResource redis, ValueResolver resolver)
+    {
+        const long RedisUser = 999;
+        var (environment, arguments) = await resolver.ReadAsync(redis);
+        var image = redis.Annotations.OfType<ContainerImageAnnotation>().Single();
+        return
+        [
+            StatefulSet(redis.Name, $"{image.Registry}/{image.Image}:{image.Tag}", redis.Entrypoint, [.. arguments],
+                await resolver.EnvironmentAsync(environment), RedisPort, "/data", RedisUser, "1Gi"),
+            Service(redis.Name, "tcp", RedisPort),
+        ];
     }
 }
