@@ -123,7 +123,7 @@ public static class KubernetesOutput
                 objects.Add(Workloads.Ingress(project.Name, Hosts(configuration, project.Name)));
             }
 
-            if (project.Annotations.OfType<WorkerResources.QueueConsumerAnnotation>().SingleOrDefault() is { } consumer)
+            if (project.Annotations.OfType<QueueConsumerAnnotation>().SingleOrDefault() is { } consumer)
             {
                 objects.Add(Workloads.ScaledObject(project.Name, consumer.Queue, MaxReplicas));
             }

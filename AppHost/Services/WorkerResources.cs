@@ -31,9 +31,6 @@ public static class WorkerResources
             .WithAnnotation(new QueueConsumerAnnotation(new EventBusOptions { Consumer = consumer }.Queue));
     }
 
-    /// <summary>The worker does its work from <paramref name="Queue"/> (a deployment scales it on that queue's length).</summary>
-    internal sealed record QueueConsumerAnnotation(string Queue) : IResourceAnnotation;
-
     private sealed class QueueConsumersHealthCheck(ProbeConnection probe, string queue, IResource worker) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

@@ -133,3 +133,6 @@ internal sealed record EventBusUser(string Name, ParameterResource Password, IRe
 
     private static string AnyOf(IReadOnlyList<string> names) => names.Count == 0 ? "^$" : $"^({string.Join('|', names.Select(Regex.Escape))})$";
 }
+
+/// <summary>The resource does its work from <paramref name="Queue"/>: a deployment scales it on that queue's length.</summary>
+internal sealed record QueueConsumerAnnotation(string Queue) : IResourceAnnotation;
