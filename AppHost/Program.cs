@@ -78,5 +78,6 @@ builder.AddWorker<Projects.Platform_Payments>("payments")
     .WithReplicas(2);
 //#endif
 
+builder.AddContainerImages();                   // dotnet run --project AppHost -- --operation publish --step publish-images
 builder.AddKubernetesOutput();                  // dotnet run --project AppHost -- --operation publish --step publish-kubernetes
 builder.Build().Run();

@@ -70,6 +70,7 @@ mask_services() {
       redis-server) units+=(redis-server.service) ;;
       rabbitmq-server) units+=(rabbitmq-server.service epmd.service epmd.socket) ;;
       prometheus) units+=(prometheus.service) ;;
+      docker-registry) units+=(docker-registry.service) ;;
     esac
   done
   for unit in ${units[@]+"${units[@]}"}; do
@@ -95,6 +96,10 @@ ensure_test_prerequisites() {
 #if (web)
   [ -x /usr/bin/chromium ] || apt_install chromium
 #endif
+  # The image tests: a registry of their own (Debian's docker-registry), podman to run the images, debootstrap for the
+  # stand-ins of the .NET base images (eng/base-images.sh).
+  command -v docker-registry >/dev/null && command -v podman >/dev/null && command -v debootstrap >/dev/null ||
+    apt_install docker-registry podman runc debootstrap
 }
 
 # Benchmarks only: their load tools, installed like the rest (or a fast failure with the install command).

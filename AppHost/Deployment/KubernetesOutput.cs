@@ -150,7 +150,8 @@ public static class KubernetesOutput
             files[$"base/{redis.Name}.yaml"] = Documents([.. await DataStores.RedisAsync(redis, resolver), NetworkPolicies.ForStore(redis.Name, DataStores.RedisPort, ClientsOf(new HashSet<string> { redis.Name }))]);
         }
 
-        files["base/kustomization.yaml"] = Kustomize.Base(files.Keys.Select(Path.GetFileName)!, resolver.SettingKeys, configuration);
+        files["base/kustomization.yaml"] = Kustomize.Base(files.Keys.Select(Path.GetFileName)!, resolver.SettingKeys,
+            ContainerImages.Projects(model).Select(p => p.Name), configuration);
         files["overlays/dev/kustomization.yaml"] = Kustomize.Kustomization(["../../base"]);
         files["overlays/prod/kustomization.yaml"] = Kustomize.Production(scaled, ProductionReplicas);
         files["PARAMETERS.md"] = Kustomize.Parameters(resolver, configuration);

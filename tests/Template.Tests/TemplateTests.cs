@@ -117,6 +117,11 @@ public sealed partial class TemplateTests(TemplateFixture template)
         Assert.Contains("kind: Job", File.ReadAllText(Path.Combine(deployment, "base", "shipping-migrations.yaml")), StringComparison.Ordinal);
         Assert.Matches(@"name: shippingdb\s+owner: shipping", File.ReadAllText(Path.Combine(deployment, "base", "postgres.yaml")));
         Assert.Contains("- shipping.yaml", File.ReadAllText(Path.Combine(deployment, "base", "kustomization.yaml")), StringComparison.Ordinal);
+        // Its image (publish-images) is the one that Deployment runs: the project's repository is its resource name.
+        Assert.Matches(@"- name: shipping\s+newName: shipping\s", File.ReadAllText(Path.Combine(deployment, "base", "kustomization.yaml")));
+        var repository = (await DotNet.RunAsync(solution, "msbuild", Path.Combine(service, $"{TemplateFixture.SolutionName}.Shipping.csproj"),
+            "-getProperty:ContainerRepository")).Succeeded("reading the added service's image repository");
+        Assert.Equal("shipping", repository.Output.Trim());
     }
 
     [Theory]

@@ -8,9 +8,9 @@ namespace Platform.AppHost.Deployment.Kubernetes;
 /// <summary>The kustomize files of the output, and the list of what the deployment must supply.</summary>
 internal static class Kustomize
 {
-    /// <summary>The base: every file of the services and stores, and the settings as a generated ConfigMap.</summary>
-    public static string Base(IEnumerable<string> files, IEnumerable<string> settingKeys, IConfiguration configuration) =>
-        Kustomization(files) + Settings(settingKeys, configuration);
+    /// <summary>The base: every file of the services and stores, their images, and the settings as a generated ConfigMap.</summary>
+    public static string Base(IEnumerable<string> files, IEnumerable<string> settingKeys, IEnumerable<string> images, IConfiguration configuration) =>
+        Kustomization(files) + Images(images, configuration) + Settings(settingKeys, configuration);
 
     public static string Kustomization(IEnumerable<string> resources)
     {
@@ -44,6 +44,22 @@ internal static class Kustomize
                         value: {replicas}
 
                 """);
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// The workloads name each image by its service (<c>image: catalog</c>); here it becomes the one <c>publish-images</c>
+    /// pushed, with the same <c>--Images:Registry</c> and <c>--Images:Tag</c> (<see cref="ContainerImages"/>).
+    /// </summary>
+    private static string Images(IEnumerable<string> names, IConfiguration configuration)
+    {
+        var text = new StringBuilder("images:\n");
+        foreach (var name in names)
+        {
+            text.Append(CultureInfo.InvariantCulture,
+                $"  - name: {name}\n    newName: {ContainerImages.Reference(configuration, name)}\n    newTag: {JsonSerializer.Serialize(ContainerImages.Tag(configuration))}\n");
         }
 
         return text.ToString();

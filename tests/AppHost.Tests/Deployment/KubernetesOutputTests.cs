@@ -37,13 +37,17 @@ public sealed class GeneratedKubernetes : IAsyncLifetime
         Assert.True(exitCode == 0, $"generating the Kubernetes output failed: {text}");
     }
 
-    public static Task<(int ExitCode, string Output)> TryGenerateAsync(string output, params string[] settings)
-    {
-        var configuration = typeof(GeneratedKubernetes).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        return Commands.RunAsync("dotnet",
-            ["run", "--project", Projects.Platform_AppHost.ProjectPath, "--no-build", "-c", configuration, "--no-launch-profile", "--",
+    /// <summary>A service's image when no registry or tag is given: its name, tagged with the solution's version.</summary>
+    public static string ImageOf(string service) =>
+        $"{service}:{typeof(GeneratedKubernetes).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion.Split('+')[0]}";
+
+    /// <summary>The configuration the AppHost was built in, the tests' own.</summary>
+    public static string Configuration => typeof(GeneratedKubernetes).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
+
+    public static Task<(int ExitCode, string Output)> TryGenerateAsync(string output, params string[] settings) =>
+        Commands.RunAsync("dotnet",
+            ["run", "--project", Projects.Platform_AppHost.ProjectPath, "--no-build", "-c", Configuration, "--no-launch-profile", "--",
              "--operation", "publish", "--step", "publish-kubernetes", "--output-path", output, .. settings]);
-    }
 
     /// <summary><c>kubectl kustomize</c> of an overlay, as typed objects.</summary>
     public static async Task<IReadOnlyList<object>> RenderAsync(string overlay)
@@ -121,7 +125,7 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
             var pod = deployment.Spec.Template.Spec;
             AssertRestricted(pod);
             var container = Assert.Single(pod.Containers);
-            Assert.Equal(name, container.Image);
+            Assert.Equal(GeneratedKubernetes.ImageOf(name), container.Image);
             Assert.NotNull(container.Resources.Requests);
             Assert.True(container.Resources.Limits.ContainsKey("memory"), $"{name}: no memory limit");
             if (Workers.Contains(name))
@@ -327,7 +331,7 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
         foreach (var (name, job) in jobs)
         {
             var container = Assert.Single(job.Spec.Template.Spec.Containers);
-            Assert.Equal(name[..name.IndexOf("-migrations", StringComparison.Ordinal)], container.Image);
+            Assert.Equal(GeneratedKubernetes.ImageOf(name[..name.IndexOf("-migrations", StringComparison.Ordinal)]), container.Image);
             Assert.Equal(["migrate"], container.Args);
             Assert.Equal("OnFailure", job.Spec.Template.Spec.RestartPolicy);
             AssertRestricted(job.Spec.Template.Spec);
@@ -342,7 +346,7 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
             var service = step[..step.IndexOf("-migrations", StringComparison.Ordinal)];
             var pod = generated.Prod.OfType<V1Deployment>().Single(d => d.Name() == service).Spec.Template.Spec;
             var wait = Assert.Single(pod.InitContainers);
-            Assert.Equal(service, wait.Image);
+            Assert.Equal(GeneratedKubernetes.ImageOf(service), wait.Image);
             Assert.Equal(["wait-for-migrations"], wait.Args);
             Assert.True(wait.SecurityContext.ReadOnlyRootFilesystem);
             Assert.Equal(pod.Containers.Single().Env.Select(e => e.Name), wait.Env.Select(e => e.Name)); // the service's own login

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Npgsql;
 
@@ -44,20 +43,20 @@ public sealed class ProductionIdentityTests(SharedAppFixture fixture)
             environment["Identity__SigningKey"] = Convert.ToBase64String(RSA.Create(2048).ExportPkcs8PrivateKey());
             environment["Identity__EncryptionKey"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
             environment["ConnectionStrings__redis"] = await fixture.App.ConnectionStringAsync("redis-identity", Cancellation); // as identity's own Redis user
-            environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort()}";
+            environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{Ports.Free()}";
             var (refused, refusal) = await RunToEndAsync([], environment);
             Assert.NotEqual(0, refused);
             Assert.Contains("Identity:Issuer", refusal, StringComparison.Ordinal);
 
             // With an issuer but no certificate for its Data Protection keys (in Redis): refuses too.
             environment["Identity__Issuer"] = "https://shop.example/";
-            environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort()}";
+            environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{Ports.Free()}";
             (refused, refusal) = await RunToEndAsync([], environment);
             Assert.NotEqual(0, refused);
             Assert.Contains("DataProtection:Certificate", refusal, StringComparison.Ordinal);
 
             // With both it starts and answers its liveness probe.
-            var port = FreePort();
+            var port = Ports.Free();
             environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
             // The platform's certificate: this instance joins identity's key ring in the shared Redis as another replica
             // would (with a certificate of its own it would add a key the platform's identity cannot read).
@@ -130,12 +129,6 @@ public sealed class ProductionIdentityTests(SharedAppFixture fixture)
         return (process.ExitCode, await output + await error);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task<long> ScalarAsync(NpgsqlConnection connection, string sql)
     {

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace Platform.AppHost.Tests.Operations;
@@ -43,7 +42,7 @@ internal sealed class PrometheusServer : IAsyncDisposable
             scrape_configs:{jobs}
             """);
 
-        var port = FreePort();
+        var port = Ports.Free();
         var start = new ProcessStartInfo("prometheus") { WorkingDirectory = directory.FullName, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { "--config.file=prometheus.yml", "--storage.tsdb.path=data", $"--web.listen-address=127.0.0.1:{port}", "--log.level=warn" })
         {
@@ -93,10 +92,4 @@ internal sealed class PrometheusServer : IAsyncDisposable
         _directory.Delete(recursive: true);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

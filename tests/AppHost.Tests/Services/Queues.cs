@@ -15,6 +15,14 @@ internal static class Queues
         return (await channel.QueueDeclarePassiveAsync(queue, Cancellation)).MessageCount;
     }
 
+    /// <summary>The consumers a queue has now.</summary>
+    public static async Task<uint> ConsumersAsync(DistributedApplication app, string queue)
+    {
+        await using var connection = await ConnectAsync(app);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: Cancellation);
+        return (await channel.QueueDeclarePassiveAsync(queue, Cancellation)).ConsumerCount;
+    }
+
     /// <summary>
     /// Moves the first message of <paramref name="from"/> to <paramref name="to"/> as it is (what a consumer does when it
     /// gives up on one) and returns its type.
