@@ -165,6 +165,9 @@ public static class ServiceResources
         var migrations = sameProject.Add($"{service.Resource.Name}-migrations")
             .WithArgs("migrate")
             .WithLogin(database, database.Owner(service.Resource.Name), replicas: false)
+            // Who may connect (the step revokes it from everyone else): read when the app runs or is published, once
+            // every service that uses the database (WithDatabaseOf, later in Program.cs) has its login.
+            .WithEnvironment(context => context.EnvironmentVariables["Database__Logins"] = string.Join(';', database.LoginRoles))
             .WithIconName("DatabaseArrowUp");
         if (builder.ExecutionContext.IsRunMode)
         {

@@ -124,6 +124,9 @@ public sealed class ReplicatedPostgresDatabase
     /// <summary>The role of the service that owns the database, once one does.</summary>
     internal string? OwnerRole => _owner;
 
+    /// <summary>The roles that may connect: the owner's and those of the services given a <see cref="Login"/>.</summary>
+    internal IEnumerable<string> LoginRoles => _logins.Keys.Order(StringComparer.Ordinal);
+
     internal ReplicatedPostgresDatabase(ReplicatedPostgres cluster, string name,
         IResourceBuilder<IResourceWithConnectionString> primary, IResourceBuilder<IResourceWithConnectionString> readOnly)
     {

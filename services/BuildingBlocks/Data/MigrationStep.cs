@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -83,7 +85,10 @@ public static class MigrationStep
         }
     }
 
-    /// <summary>Applies <typeparamref name="TContext"/>'s EF Core migrations, then runs <paramref name="seed"/> (if any) in the same scope.</summary>
+    /// <summary>
+    /// Applies <typeparamref name="TContext"/>'s EF Core migrations, then runs <paramref name="seed"/> (if any) in the same
+    /// scope, and leaves the database open to <see cref="LoginsKey"/>'s roles only.
+    /// </summary>
     public static async Task MigrateAsync<TContext>(this IHost app,
         Func<TContext, IServiceProvider, CancellationToken, Task>? seed = null, CancellationToken cancellationToken = default)
         where TContext : DbContext
@@ -95,5 +100,32 @@ public static class MigrationStep
         {
             await seed(db, scope.ServiceProvider, cancellationToken);
         }
+
+        if (app.Services.GetRequiredService<IConfiguration>()[LoginsKey] is { Length: > 0 } logins)
+        {
+            await RestrictConnectAsync(db, logins.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), cancellationToken);
+        }
+    }
+
+    /// <summary>The roles that may connect to the step's database (<c>;</c>-separated), as the AppHost gives them.</summary>
+    public const string LoginsKey = "Database:Logins";
+
+    /// <summary>
+    /// Takes from PUBLIC the right to connect to the database that every new database gives it, and gives it to
+    /// <paramref name="roles"/>: one service cannot open another's database. Where the AppHost creates the database it has
+    /// done so as the superuser already; a cluster's operator (CloudNativePG's <c>Database</c>) leaves it to the owner,
+    /// which is the role this step runs as.
+    /// </summary>
+    private static async Task RestrictConnectAsync(DbContext db, IReadOnlyList<string> roles, CancellationToken cancellationToken)
+    {
+        var quote = new NpgsqlCommandBuilder();
+        var database = quote.QuoteIdentifier(db.Database.GetDbConnection().Database);
+        var grantees = string.Join(", ", roles.Select(quote.QuoteIdentifier));
+#pragma warning disable EF1002 // identifiers, quoted: they cannot be parameters
+        await db.Database.ExecuteSqlRawAsync($"""
+            REVOKE ALL ON DATABASE {database} FROM PUBLIC;
+            GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {grantees};
+            """, cancellationToken);
+#pragma warning restore EF1002
     }
 }

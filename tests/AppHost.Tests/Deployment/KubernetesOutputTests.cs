@@ -483,6 +483,28 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
     }
 
     [Fact]
+    public void Each_migration_job_leaves_its_database_open_to_exactly_the_roles_that_connect_to_it()
+    {
+        // CloudNativePG creates a database as anyone may connect to it; the migration step, as its owner, narrows that.
+        var logins = generated.Prod.OfType<V1Deployment>().Select(d => d.Spec.Template.Spec).Concat(generated.Prod.OfType<V1Job>().Select(j => j.Spec.Template.Spec))
+            .SelectMany(pod => pod.Containers.Single().Env)
+            .Where(e => e.Name.StartsWith("ConnectionStrings__", StringComparison.Ordinal) && e.Value?.Contains("Host=postgres-", StringComparison.Ordinal) == true)
+            .Select(e => (Database: Regex.Match(e.Value, "Database=([^;]+)").Groups[1].Value, Role: Regex.Match(e.Value, "Username=([^;]+)").Groups[1].Value))
+            .ToLookup(l => l.Database, l => l.Role);
+        foreach (var job in generated.Prod.OfType<V1Job>())
+        {
+            var env = job.Spec.Template.Spec.Containers.Single().Env;
+            var database = Regex.Match(env.Single(e => e.Name.StartsWith("ConnectionStrings__", StringComparison.Ordinal) && e.Value?.Contains("postgres-rw", StringComparison.Ordinal) == true).Value,
+                "Database=([^;]+)").Groups[1].Value;
+            Assert.Equal(logins[database].Distinct().Order(StringComparer.Ordinal), env.Single(e => e.Name == "Database__Logins").Value.Split(';'));
+        }
+//#if (workers)
+
+        Assert.Equal(["catalog", "inventory"], logins["catalogdb"].Distinct().Order(StringComparer.Ordinal));
+//#endif
+    }
+
+    [Fact]
     public async Task A_replica_count_changed_in_the_app_model_changes_the_output()
     {
         var output = Directory.CreateTempSubdirectory("k8s-output-").FullName;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using Npgsql;
 
 namespace Platform.AppHost.Tests.Services;
 
@@ -49,8 +50,57 @@ public sealed class MigrationWaitTests(SharedAppFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task The_migration_step_as_the_databases_owner_leaves_it_open_to_the_services_logins_only()
+    {
+        var suffix = $"{Guid.NewGuid():N}"[..8];
+        var (database, owner, reader, stranger) = ($"orders_acl_{suffix}", $"owner_{suffix}", $"reader_{suffix}", $"stranger_{suffix}");
+        var password = $"{Guid.NewGuid():N}";
+        var server = await fixture.App.ConnectionStringAsync("postgres", Cancellation);
+        string As(string role) => new NpgsqlConnectionStringBuilder(server) { Username = role, Password = password, Database = database, Pooling = false }.ConnectionString;
+        try
+        {
+            foreach (var role in new[] { owner, reader, stranger })
+            {
+                await fixture.App.ServerCommandAsync($"CREATE ROLE {role} LOGIN PASSWORD '{password}'");
+            }
+
+            await fixture.App.ServerCommandAsync($"CREATE DATABASE {database} OWNER {owner}"); // as CloudNativePG's Database does
+            Assert.True(await CanConnectAsync(As(stranger)), "a new database is open to every role");
+
+            using (var step = Start("migrate", As(owner), ("Database__Logins", $"{owner};{reader}")))
+            {
+                await step.WaitForExitAsync(Cancellation);
+                Assert.Equal(0, step.ExitCode);
+            }
+
+            Assert.True(await CanConnectAsync(As(owner)));
+            Assert.True(await CanConnectAsync(As(reader)));
+            Assert.False(await CanConnectAsync(As(stranger)), "a role the step was not given still connects");
+        }
+        finally
+        {
+            await fixture.App.ServerCommandAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+            await fixture.App.ServerCommandAsync($"DROP ROLE IF EXISTS {owner}, {reader}, {stranger}");
+        }
+    }
+
+    private static async Task<bool> CanConnectAsync(string connectionString)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync(Cancellation);
+            return true;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The orders service's build output with one argument, against <paramref name="connectionString"/>.</summary>
-    private static Process Start(string argument, string connectionString)
+    private static Process Start(string argument, string connectionString, params (string Name, string Value)[] environment)
     {
         var project = Path.GetFullPath(Path.Combine(Projects.Platform_AppHost.ProjectPath, "..", "services", "Orders"));
         var start = new ProcessStartInfo("dotnet", [Path.Combine(project, "bin", Configuration, "net10.0", "Platform.Orders.dll"), argument])
@@ -61,6 +111,11 @@ public sealed class MigrationWaitTests(SharedAppFixture fixture)
         };
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ConnectionStrings__ordersdb"] = connectionString;
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         return Process.Start(start)!;
     }
 }
