@@ -110,7 +110,10 @@ public static class KubernetesOutput
             var endpoint = project.Annotations.OfType<EndpointAnnotation>().SingleOrDefault(e => e.Name == "http");
             var servesHttp = endpoint is not null;
             var frontDoor = endpoint is { IsExternal: true };
-            var objects = new List<object> { Workloads.Deployment(project.Name, replicas, env, [.. arguments], servesHttp, waitsForMigrations: steps.ContainsValue(project)) };
+            // Started only after a migration step in the app model (its own, or the owner's of a database it uses).
+            var waitsForMigrations = project.Annotations.OfType<WaitAnnotation>()
+                .Any(w => w.WaitType == WaitType.WaitForCompletion && w.Resource is ProjectResource step && steps.ContainsKey(step));
+            var objects = new List<object> { Workloads.Deployment(project.Name, replicas, env, [.. arguments], servesHttp, waitsForMigrations) };
             if (servesHttp)
             {
                 objects.Add(Workloads.Service(project.Name));

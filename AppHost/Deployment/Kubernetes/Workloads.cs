@@ -16,9 +16,9 @@ internal static class Workloads
     /// <summary>
     /// A Deployment: <paramref name="replicas"/> pods of the service's image, restricted (non-root, read-only root file
     /// system with a writable <c>/tmp</c>, no capabilities, the runtime's seccomp profile), with readiness <c>/health</c>,
-    /// liveness <c>/alive</c> and a start-up allowance when it serves HTTP. A service with a migration step (a
-    /// <see cref="Job"/>, <paramref name="waitsForMigrations"/>) starts only once the database has every migration its
-    /// image knows: an init container runs the image with <c>wait-for-migrations</c>.
+    /// liveness <c>/alive</c> and a start-up allowance when it serves HTTP. A service whose database has a migration step
+    /// (a <see cref="Job"/>, its own or the owner's: <paramref name="waitsForMigrations"/>) starts only once the database
+    /// has every migration its image knows: an init container runs the image with <c>wait-for-migrations</c>.
     /// </summary>
     public static V1Deployment Deployment(string name, int replicas, List<V1EnvVar> environment, IList<string> arguments, bool servesHttp,
         bool waitsForMigrations) => new()

@@ -24,7 +24,10 @@ public static class MigrationStep
     public static readonly TimeSpan Patience = TimeSpan.FromMinutes(10);
 
     /// <summary>Whether this run is the migration step, or waits for it.</summary>
-    public static bool IsRequested(string[] args) => args.Contains(Argument, StringComparer.Ordinal) || args.Contains(WaitArgument, StringComparer.Ordinal);
+    public static bool IsRequested(string[] args) => args.Contains(Argument, StringComparer.Ordinal) || IsWaitRequested(args);
+
+    /// <summary>Whether this run waits for the migration step (a service that uses another's database waits for that one's).</summary>
+    public static bool IsWaitRequested(string[] args) => args.Contains(WaitArgument, StringComparer.Ordinal);
 
     /// <summary>
     /// Runs the migration step on a plain host (no web server, no token validation): <paramref name="configure"/>

@@ -16,19 +16,23 @@ public sealed class MigrationWaitTests(SharedAppFixture fixture)
     private static readonly string Configuration =
         typeof(MigrationWaitTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
 
-    [Fact]
-    public async Task Waiting_for_migrations_ends_only_once_the_migration_step_has_run()
+    [Theory]
+    [InlineData("Orders", "Orders", "ordersdb")]
+//#if (workers)
+    [InlineData("Workers/Inventory", "Catalog", "catalogdb")] // a worker on the catalog's database waits for the catalog's step
+//#endif
+    public async Task Waiting_for_migrations_ends_only_once_the_migration_step_has_run(string waiter, string owner, string connectionName)
     {
-        var database = $"orders_wait_{Guid.NewGuid():N}"[..32];
+        var database = $"wait_{Guid.NewGuid():N}"[..32];
         await fixture.App.ServerCommandAsync($"CREATE DATABASE {database}");
         var connectionString = $"{await fixture.App.ConnectionStringAsync("postgres", Cancellation)};Database={database}";
-        using var waiting = Start("wait-for-migrations", connectionString);
+        using var waiting = Start(waiter, "wait-for-migrations", (connectionName, connectionString));
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(5), Cancellation);
             Assert.False(waiting.HasExited, "it stopped waiting before any migration ran");
 
-            using (var step = Start("migrate", connectionString))
+            using (var step = Start(owner, "migrate", (connectionName, connectionString)))
             {
                 await step.WaitForExitAsync(Cancellation);
                 Assert.Equal(0, step.ExitCode);
@@ -68,7 +72,7 @@ public sealed class MigrationWaitTests(SharedAppFixture fixture)
             await fixture.App.ServerCommandAsync($"CREATE DATABASE {database} OWNER {owner}"); // as CloudNativePG's Database does
             Assert.True(await CanConnectAsync(As(stranger)), "a new database is open to every role");
 
-            using (var step = Start("migrate", As(owner), ("Database__Logins", $"{owner};{reader}")))
+            using (var step = Start("Orders", "migrate", ("ordersdb", As(owner)), ("Database__Logins", $"{owner};{reader}")))
             {
                 await step.WaitForExitAsync(Cancellation);
                 Assert.Equal(0, step.ExitCode);
@@ -99,18 +103,21 @@ public sealed class MigrationWaitTests(SharedAppFixture fixture)
         }
     }
 
-    /// <summary>The orders service's build output with one argument, against <paramref name="connectionString"/>.</summary>
-    private static Process Start(string argument, string connectionString, params (string Name, string Value)[] environment)
+    /// <summary>
+    /// A service's build output (<paramref name="folder"/> under services/) with one argument and its database's connection
+    /// string (<c>ConnectionStrings__{name}</c>), and <paramref name="environment"/>.
+    /// </summary>
+    private static Process Start(string folder, string argument, (string Name, string Value) database, params (string Name, string Value)[] environment)
     {
-        var project = Path.GetFullPath(Path.Combine(Projects.Platform_AppHost.ProjectPath, "..", "services", "Orders"));
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(project, "bin", Configuration, "net10.0", "Platform.Orders.dll"), argument])
+        var project = Path.GetFullPath(Path.Combine(Projects.Platform_AppHost.ProjectPath, "..", "services", folder));
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(project, "bin", Configuration, "net10.0", $"Platform.{Path.GetFileName(folder)}.dll"), argument])
         {
             WorkingDirectory = project,
             RedirectStandardOutput = false,
             RedirectStandardError = false,
         };
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        start.Environment["ConnectionStrings__ordersdb"] = connectionString;
+        start.Environment[$"ConnectionStrings__{database.Name}"] = database.Value;
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
