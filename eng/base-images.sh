@@ -10,7 +10,8 @@ work=${PLATFORM_BASE_IMAGES_WORK:-/var/tmp/platform-base-images}
 dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
 version=$(ls "$dotnet_root/shared/Microsoft.NETCore.App" | sort -V | tail -1)
 tag=${version%.*}
-runtime=$registry/dotnet/runtime:$tag aspnet=$registry/dotnet/aspnet:$tag
+# Built once, under local names; pushed to whichever registry is given.
+runtime=localhost/platform-base/dotnet/runtime:$tag aspnet=localhost/platform-base/dotnet/aspnet:$tag
 mkdir -p "$work" && cd "$work"
 
 if ! podman image exists "$runtime"; then
@@ -40,6 +41,6 @@ if ! podman image exists "$aspnet"; then
   printf 'FROM %s\nCOPY aspnet/ /\nENV ASPNETCORE_HTTP_PORTS=8080 ASPNET_VERSION=%s\n' "$runtime" "$version" |
     podman build --pull=never -q -t "$aspnet" -f - . > /dev/null
 fi
-podman push -q --tls-verify=false "$runtime"
-podman push -q --tls-verify=false "$aspnet"
-echo "$runtime and $aspnet pushed"
+podman push -q --tls-verify=false "$runtime" "docker://$registry/dotnet/runtime:$tag"
+podman push -q --tls-verify=false "$aspnet" "docker://$registry/dotnet/aspnet:$tag"
+echo "$registry/dotnet/runtime:$tag and $registry/dotnet/aspnet:$tag pushed"
