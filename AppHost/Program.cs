@@ -4,6 +4,9 @@ using Platform.AppHost.Infrastructure;
 using Platform.AppHost.Infrastructure.Postgres;
 using Platform.AppHost.Infrastructure.RabbitMQ;
 using Platform.AppHost.Infrastructure.Redis;
+//#if (workers)
+using Platform.AppHost.Operations;
+//#endif
 using Platform.AppHost.Services;
 using Platform.Contracts;
 
@@ -75,6 +78,7 @@ builder.AddWorker<Projects.Platform_Payments>("payments")
         consumes: [typeof(StockReserved), typeof(OrderExpired)],
         publishes: [typeof(PaymentSucceeded), typeof(PaymentFailed)])
     .WithSettingsFrom("Payments")               // the simulated provider: --Payments:Latency, --Payments:FailureRate
+    .WithDeclineDrill(infrastructure.StateDirectory) // dashboard command: decline a share of charges for a while
     .WithReplicas(2);
 //#endif
 

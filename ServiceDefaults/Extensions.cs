@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -29,8 +30,17 @@ public static class ServiceDefaultsExtensions
     /// <summary>The tag of health checks that belong to liveness.</summary>
     public const string LiveTag = "live";
 
+    /// <summary>The configuration key of the file a drill writes settings to (the AppHost's dashboard commands, docs/operations.md).</summary>
+    public const string DrillSettingsKey = "Drills:SettingsFile";
+
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        if (builder.Configuration[DrillSettingsKey] is { Length: > 0 } drill)
+        {
+            // Over every other source, and watched: a drill changes settings of the running process and undoes them.
+            builder.Configuration.AddJsonFile(drill, optional: true, reloadOnChange: true);
+        }
+
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.AddProblemDetailsDefaults();

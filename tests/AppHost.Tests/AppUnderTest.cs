@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Platform.AppHost.Tests.Operations;
 
 namespace Platform.AppHost.Tests;
 
@@ -37,6 +38,10 @@ internal static class AppUnderTest
             .AddFilter("Aspire.Hosting", LogLevel.Warning)
             .AddFilter("Aspire.Hosting.Dcp", LogLevel.Error)
             .AddFilter("Platform.AppHost.Resources", LogLevel.Warning));
+        // Everything the platform's processes write, and the AppHost's own log as a normal run has it, for tests to read.
+        var logs = new ResourceLogs();
+        builder.Services.AddSingleton(logs);
+        builder.Services.AddLogging(logging => logging.AddProvider(logs).AddFilter<ResourceLogs>(null, LogLevel.Trace));
         // PLATFORM_TEST_LOGS=catalog,orders shows those resources' whole console output (to debug a failing test).
         foreach (var resource in (Environment.GetEnvironmentVariable("PLATFORM_TEST_LOGS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
         {

@@ -8,22 +8,37 @@ namespace Platform.Orders.Ordering;
 // How the background steps settle an order: one outcome event each, handled once (inbox) in one transaction. Only an
 // order that is still processing moves: a terminal state never changes, whatever arrives late or twice.
 
-public sealed class StockRejectedHandler(OrdersDb db, TimeProvider time) : IIntegrationEventHandler<StockRejected>
+public sealed class StockRejectedHandler(OrdersDb db, TimeProvider time, ILogger<OrderLog> logger) : IIntegrationEventHandler<StockRejected>
 {
-    public Task HandleAsync(StockRejected integrationEvent, CancellationToken cancellationToken) =>
-        db.SettleAsync(integrationEvent.OrderId, OrderStatus.Cancelled, integrationEvent.Reason, [], time, cancellationToken);
+    public async Task HandleAsync(StockRejected integrationEvent, CancellationToken cancellationToken)
+    {
+        if (await db.SettleAsync(integrationEvent.OrderId, OrderStatus.Cancelled, integrationEvent.Reason, [], time, cancellationToken))
+        {
+            OrderLog.Cancelled(logger, integrationEvent.OrderId, integrationEvent.Reason);
+        }
+    }
 }
 
-public sealed class PaymentSucceededHandler(OrdersDb db, TimeProvider time) : IIntegrationEventHandler<PaymentSucceeded>
+public sealed class PaymentSucceededHandler(OrdersDb db, TimeProvider time, ILogger<OrderLog> logger) : IIntegrationEventHandler<PaymentSucceeded>
 {
-    public Task HandleAsync(PaymentSucceeded integrationEvent, CancellationToken cancellationToken) =>
-        db.SettleAsync(integrationEvent.OrderId, OrderStatus.Confirmed, null, integrationEvent.Items, time, cancellationToken);
+    public async Task HandleAsync(PaymentSucceeded integrationEvent, CancellationToken cancellationToken)
+    {
+        if (await db.SettleAsync(integrationEvent.OrderId, OrderStatus.Confirmed, null, integrationEvent.Items, time, cancellationToken))
+        {
+            OrderLog.Confirmed(logger, integrationEvent.OrderId);
+        }
+    }
 }
 
-public sealed class PaymentFailedHandler(OrdersDb db, TimeProvider time) : IIntegrationEventHandler<PaymentFailed>
+public sealed class PaymentFailedHandler(OrdersDb db, TimeProvider time, ILogger<OrderLog> logger) : IIntegrationEventHandler<PaymentFailed>
 {
-    public Task HandleAsync(PaymentFailed integrationEvent, CancellationToken cancellationToken) =>
-        db.SettleAsync(integrationEvent.OrderId, OrderStatus.Cancelled, integrationEvent.Reason, integrationEvent.Items, time, cancellationToken);
+    public async Task HandleAsync(PaymentFailed integrationEvent, CancellationToken cancellationToken)
+    {
+        if (await db.SettleAsync(integrationEvent.OrderId, OrderStatus.Cancelled, integrationEvent.Reason, integrationEvent.Items, time, cancellationToken))
+        {
+            OrderLog.Cancelled(logger, integrationEvent.OrderId, integrationEvent.Reason);
+        }
+    }
 }
 
 internal static class OrderSettlement

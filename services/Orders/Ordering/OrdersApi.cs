@@ -43,7 +43,7 @@ public static class OrdersApi
     /// </summary>
     private static async Task<Results<Accepted<OrderAccepted>, ValidationProblem, ProblemHttpResult>> PlaceAsync(
         PlaceOrderRequest request, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
-        OrdersDb db, ReplicatedDatabase<OrdersDb> database, TimeProvider time, HttpContext http, CancellationToken ct)
+        OrdersDb db, ReplicatedDatabase<OrdersDb> database, TimeProvider time, HttpContext http, ILogger<OrderLog> logger, CancellationToken ct)
     {
         if (Validate(request, idempotencyKey) is { } invalid)
         {
@@ -77,6 +77,7 @@ public static class OrdersApi
             return await ReplayAsync((await FindByKeyAsync(db, buyer, idempotencyKey, ct))!, hash, database, http, ct);
         }
 
+        OrderLog.Placed(logger, order.Id, order.Lines.Sum(l => l.Quantity));
         return await AcceptedAsync(order, database, http, ct);
     }
 

@@ -11,7 +11,7 @@ namespace Platform.Inventory;
 /// (→ <see cref="StockReleased"/>). An order that expired before any reservation gets a released one without lines, so
 /// that its <see cref="OrderPlaced"/>, should it come later (redriven from the dead-letter queue), reserves nothing.
 /// </summary>
-public sealed class ReleaseStockHandler(CatalogDb db) : IIntegrationEventHandler<PaymentFailed>, IIntegrationEventHandler<OrderExpired>
+public sealed class ReleaseStockHandler(CatalogDb db, ILogger<StockLog> logger) : IIntegrationEventHandler<PaymentFailed>, IIntegrationEventHandler<OrderExpired>
 {
     public Task HandleAsync(PaymentFailed integrationEvent, CancellationToken cancellationToken) =>
         ReleaseAsync(integrationEvent.OrderId, cancellationToken);
@@ -42,6 +42,7 @@ public sealed class ReleaseStockHandler(CatalogDb db) : IIntegrationEventHandler
                     cancellationToken);
             var lines = await reserved.Select(l => new OrderLineItem(l.ProductId, l.Quantity)).ToListAsync(cancellationToken);
             db.AddEvent(new StockReleased(orderId, lines));
+            StockLog.Released(logger, orderId);
         }
     }
 }

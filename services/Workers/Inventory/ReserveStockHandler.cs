@@ -13,7 +13,7 @@ namespace Platform.Inventory;
 /// statement locks the products (in id order, so concurrent orders cannot deadlock) and takes the stock only where
 /// enough is left, just before the commit.
 /// </summary>
-public sealed class ReserveStockHandler(CatalogDb db, TimeProvider time) : IIntegrationEventHandler<OrderPlaced>
+public sealed class ReserveStockHandler(CatalogDb db, TimeProvider time, ILogger<StockLog> logger) : IIntegrationEventHandler<OrderPlaced>
 {
     public async Task HandleAsync(OrderPlaced integrationEvent, CancellationToken cancellationToken)
     {
@@ -37,7 +37,9 @@ public sealed class ReserveStockHandler(CatalogDb db, TimeProvider time) : IInte
             .OfType<string>().ToList();
         if (problems.Count > 0)
         {
-            db.AddEvent(new StockRejected(orderId, string.Join("; ", problems)));
+            var reason = string.Join("; ", problems);
+            db.AddEvent(new StockRejected(orderId, reason));
+            StockLog.Rejected(logger, orderId, reason);
             return;
         }
 
@@ -64,5 +66,7 @@ public sealed class ReserveStockHandler(CatalogDb db, TimeProvider time) : IInte
             // Another order took the stock since the check: roll back, and the message's retry decides again on what is left.
             throw new DbUpdateConcurrencyException($"Stock of products {string.Join(", ", ids)} changed while order {orderId} was being reserved.");
         }
+
+        StockLog.Reserved(logger, orderId, priced.Sum(i => i.Quantity * i.UnitPrice));
     }
 }

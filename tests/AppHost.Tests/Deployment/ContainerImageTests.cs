@@ -48,7 +48,7 @@ public sealed class ContainerImageTests(SharedAppFixture fixture, BuiltImages im
     }
 
     [Fact]
-    public async Task A_service_image_serves_its_api_read_only_without_capabilities_as_its_own_user_against_the_running_platform()
+    public async Task A_service_image_serves_its_api_read_only_without_capabilities_as_its_own_user_against_the_running_services()
     {
         Assert.SkipWhen(BuiltImages.SkipReason is not null, BuiltImages.SkipReason ?? "");
         var app = fixture.LocalApp;

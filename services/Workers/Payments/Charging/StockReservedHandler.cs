@@ -14,7 +14,7 @@ namespace Platform.Payments.Charging;
 /// and asks again with the same key: the provider answers with the first charge instead of making a second.
 /// </summary>
 public sealed class StockReservedHandler(PaymentsDb db, [FromKeyedServices(PaymentsDb.ConnectionName)] NpgsqlDataSource database,
-    PaymentProvider provider) : IIntegrationEventHandler<StockReserved>
+    PaymentProvider provider, ILogger<PaymentLog> logger) : IIntegrationEventHandler<StockReserved>
 {
     public async Task HandleAsync(StockReserved integrationEvent, CancellationToken cancellationToken)
     {
@@ -31,9 +31,16 @@ public sealed class StockReservedHandler(PaymentsDb db, [FromKeyedServices(Payme
             .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, outcome), cancellationToken);
         if (settled == 1)
         {
-            db.AddEvent(approved
-                ? new PaymentSucceeded(orderId, integrationEvent.Total, integrationEvent.Items)
-                : new PaymentFailed(orderId, "The card was declined.", integrationEvent.Items));
+            if (approved)
+            {
+                db.AddEvent(new PaymentSucceeded(orderId, integrationEvent.Total, integrationEvent.Items));
+                PaymentLog.Charged(logger, orderId, integrationEvent.Total);
+            }
+            else
+            {
+                db.AddEvent(new PaymentFailed(orderId, "The card was declined.", integrationEvent.Items));
+                PaymentLog.Declined(logger, orderId);
+            }
         }
     }
 
