@@ -4,9 +4,7 @@ using Platform.AppHost.Infrastructure;
 using Platform.AppHost.Infrastructure.Postgres;
 using Platform.AppHost.Infrastructure.RabbitMQ;
 using Platform.AppHost.Infrastructure.Redis;
-//#if (workers)
 using Platform.AppHost.Operations;
-//#endif
 using Platform.AppHost.Services;
 using Platform.Contracts;
 
@@ -25,7 +23,8 @@ var paymentsDb = postgres.AddDatabase("paymentsdb");
 //#endif
 
 var redis = infrastructure.AddRedis("redis");           // cache, output cache, data-protection keys
-var eventBus = infrastructure.AddRabbitMQ("eventbus");  // integration events
+var eventBus = infrastructure.AddRabbitMQ("eventbus")   // integration events
+    .WithPauseDrill();                                  // dashboard drill: the broker freezes for some seconds
 
 // Services
 var identity = builder.AddIdentityService("identity", infrastructure, identityDb)  // OpenID Connect provider

@@ -10,7 +10,7 @@ public sealed class DrillTests(SharedAppFixture fixture)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    private IResource Payments => fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "payments");
+    private IResource Payments => Resource("payments");
 
     private ResourceCommandService Commands => fixture.App.Services.GetRequiredService<ResourceCommandService>();
 
@@ -63,6 +63,73 @@ public sealed class DrillTests(SharedAppFixture fixture)
         Assert.Equal("confirmed", (await flow.PlaceAndSettleAsync(await flow.CreateProductAsync(price: 1m, stock: 1), quantity: 1)).Status);
     }
 
-    private static InteractionInputCollection Percent(string value) =>
-        new([new InteractionInput { Name = "percent", Label = "Charges declined (%)", InputType = InputType.Number, Value = value }]);
+    [Fact]
+    public async Task Orders_placed_while_the_broker_is_paused_all_settle_once_it_goes_on()
+    {
+        var flow = new OrderFlow(fixture);
+        var productId = await flow.CreateProductAsync(price: 1m, stock: 100);
+
+        var paused = await Commands.ExecuteCommandAsync(Resource("eventbus"), PauseDrill.Command, Input("seconds", "8"), Cancellation);
+        Assert.True(paused.Success, paused.Message);
+        if (fixture.Mode == "local")
+        {
+            Assert.All(await BrokerStatesAsync(), state => Assert.Equal("T", state)); // frozen indeed: stopped, not gone
+        }
+
+        // Accepted while the broker cannot answer (the outbox keeps them), settled once it goes on.
+        var placed = new List<PlacedOrder>();
+        for (var i = 0; i < 5; i++)
+        {
+            placed.Add(await flow.PlaceAsync(productId, quantity: 1));
+        }
+
+        var settled = await Task.WhenAll(placed.Select(flow.SettleAsync));
+        Assert.All(settled, order => Assert.Equal("confirmed", order.Status));
+        await flow.WaitForStockAsync(productId, 95);
+        if (fixture.Mode == "local")
+        {
+            // The drill ends by itself: after its 8 s nothing of the broker is stopped.
+            await Eventually.ReachesAsync(BrokerStatesAsync, states => !states.Contains("T"),
+                states => $"the broker's processes are still {string.Join(", ", states)}", TimeSpan.FromSeconds(20));
+        }
+
+        await AppUnderTest.WaitForHealthyAsync(fixture.App, Cancellation); // every consumer back on the broker
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("301")]
+    [InlineData("soon")]
+    public async Task A_pause_that_is_not_1_to_300_seconds_is_refused(string seconds)
+    {
+        var refused = await Commands.ExecuteCommandAsync(Resource("eventbus"), PauseDrill.Command, Input("seconds", seconds), Cancellation);
+
+        Assert.False(refused.Success);
+        if (fixture.Mode == "local")
+        {
+            Assert.DoesNotContain("T", await BrokerStatesAsync()); // nothing stopped
+        }
+    }
+
+    /// <summary>The state letter of each process of the local broker (<c>/proc/{pid}/stat</c>): T when stopped.</summary>
+    private async Task<IReadOnlyList<string>> BrokerStatesAsync()
+    {
+        var states = new List<string>();
+        foreach (var pid in await LocalProcesses.OfResourceAsync(fixture.App, "eventbus"))
+        {
+            var stat = await File.ReadAllTextAsync($"/proc/{pid}/stat", Cancellation);
+            states.Add(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[0]);
+        }
+
+        Assert.True(states.Count > 1, "the broker runs under its start script"); // the tree, not just the script
+        return states;
+    }
+
+    private IResource Resource(string name) =>
+        fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == name);
+
+    private static InteractionInputCollection Input(string name, string value) =>
+        new([new InteractionInput { Name = name, Label = name, InputType = InputType.Number, Value = value }]);
+
+    private static InteractionInputCollection Percent(string value) => Input("percent", value);
 }
