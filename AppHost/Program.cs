@@ -69,6 +69,7 @@ builder.AddWorker<Projects.Platform_Inventory>("inventory")
     .WithEventBusConsumer(eventBus,             // competing consumers of the queue "inventory", as the broker user "inventory"
         consumes: [typeof(OrderPlaced), typeof(PaymentFailed), typeof(OrderExpired)],
         publishes: [typeof(StockReserved), typeof(StockRejected), typeof(StockReleased)])
+    .WithKillDrill()                            // dashboard drill: SIGKILL a replica, started again after some seconds
     .WithReplicas(2);
 
 builder.AddWorker<Projects.Platform_Payments>("payments")
@@ -77,7 +78,8 @@ builder.AddWorker<Projects.Platform_Payments>("payments")
         consumes: [typeof(StockReserved), typeof(OrderExpired)],
         publishes: [typeof(PaymentSucceeded), typeof(PaymentFailed)])
     .WithSettingsFrom("Payments")               // the simulated provider: --Payments:Latency, --Payments:FailureRate
-    .WithDeclineDrill(infrastructure.StateDirectory) // dashboard command: decline a share of charges for a while
+    .WithDeclineDrill(infrastructure.StateDirectory) // dashboard drill: decline a share of charges for a while
+    .WithKillDrill()
     .WithReplicas(2);
 //#endif
 

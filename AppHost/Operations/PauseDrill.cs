@@ -28,7 +28,7 @@ public static class PauseDrill
         var runtime = resource.ApplicationBuilder.Configuration["ASPIRE_CONTAINER_RUNTIME"] ?? "docker";
         return resource.WithCommand(Command, "Pause (drill)", async context =>
         {
-            if (Seconds(context.Arguments) is not { } seconds)
+            if (DrillArguments.Seconds(context.Arguments, fallback: 30, MaxSeconds) is not { } seconds)
             {
                 return CommandResults.Failure($"The pause lasts 1 to {MaxSeconds} seconds.");
             }
@@ -48,7 +48,7 @@ public static class PauseDrill
             else if (property.GetValueOrDefault("executable.pid") is { } pid)
             {
                 // The process and what it started: the broker runs as a child of its start script.
-                string[] tree = [.. Tree(Convert.ToInt32(pid, CultureInfo.InvariantCulture)).Select(p => $"{p}")];
+                string[] tree = [.. LocalProcess.Tree(Convert.ToInt32(pid, CultureInfo.InvariantCulture)).Select(p => $"{p}")];
                 f = ("kill", ["-STOP", .. tree], ["-CONT", .. tree]);
             }
             else
@@ -66,52 +66,8 @@ public static class PauseDrill
         {
             Description = "Freezes the resource for some seconds (connections stay open, nothing answers), then lets it go on.",
             IconName = "Pause",
-            Arguments = [new InteractionInput { Name = "seconds", Label = "Seconds", InputType = InputType.Number, Value = "30", Required = true }],
+            Arguments = [DrillArguments.SecondsInput("Seconds", 30)],
             UpdateState = context => context.ResourceSnapshot.State?.Text == KnownResourceStates.Running ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
         });
-    }
-
-    /// <summary><paramref name="root"/> and its descendants, from /proc.</summary>
-    private static List<int> Tree(int root)
-    {
-        var children = new Dictionary<int, List<int>>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            try
-            {
-                if (int.TryParse(Path.GetFileName(directory), out var pid))
-                {
-                    var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                    var parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
-                    (children.TryGetValue(parent, out var list) ? list : children[parent] = []).Add(pid);
-                }
-            }
-            catch (IOException)
-            {
-                // gone meanwhile
-            }
-        }
-
-        var tree = new List<int> { root };
-        for (var i = 0; i < tree.Count; i++)
-        {
-            tree.AddRange(children.GetValueOrDefault(tree[i]) ?? []);
-        }
-
-        return tree;
-    }
-
-    /// <summary>The argument <c>seconds</c> (30 when the client gives no arguments), or null when it is out of range.</summary>
-    private static int? Seconds(InteractionInputCollection? arguments)
-    {
-        try
-        {
-            var seconds = arguments is null ? 30 : arguments.GetInt32("seconds");
-            return seconds is >= 1 and <= MaxSeconds ? seconds : null;
-        }
-        catch (Exception e) when (e is FormatException or InvalidOperationException or OverflowException)
-        {
-            return null;
-        }
     }
 }

@@ -12,20 +12,6 @@ public static class PaymentDrill
 
     public const string EndCommand = "end-drill";
 
-    /// <summary>The argument <c>percent</c> (50 when the client gives no arguments), or null when it is no percentage.</summary>
-    private static double? Percent(InteractionInputCollection? arguments)
-    {
-        try
-        {
-            var percent = arguments is null ? 50 : arguments.GetDouble("percent");
-            return percent is >= 0 and <= 100 ? percent : null;
-        }
-        catch (Exception e) when (e is FormatException or InvalidOperationException or OverflowException)
-        {
-            return null;
-        }
-    }
-
     /// <summary>Adds <see cref="DeclineCommand"/> (argument <c>percent</c>) and <see cref="EndCommand"/> to the payments worker (run mode only).</summary>
     public static IResourceBuilder<ProjectResource> WithDeclineDrill(this IResourceBuilder<ProjectResource> payments, string stateDirectory)
     {
@@ -40,7 +26,7 @@ public static class PaymentDrill
         return payments
             .WithCommand(DeclineCommand, "Decline payments (drill)", context =>
             {
-                if (Percent(context.Arguments) is not { } percent)
+                if (DrillArguments.Percent(context.Arguments, fallback: 50) is not { } percent)
                 {
                     return Task.FromResult(CommandResults.Failure("The share of declined charges is a percentage, 0 to 100."));
                 }
@@ -52,7 +38,7 @@ public static class PaymentDrill
             {
                 Description = $"The simulated card provider declines a share of charges for {duration.TotalMinutes:0} minutes.",
                 IconName = "Payment",
-                Arguments = [new InteractionInput { Name = "percent", Label = "Charges declined (%)", InputType = InputType.Number, Value = "50", Required = true }],
+                Arguments = [new InteractionInput { Name = DrillArguments.PercentName, Label = "Charges declined (%)", InputType = InputType.Number, Value = "50", Required = true }],
                 UpdateState = _ => ResourceCommandState.Enabled,
             })
             .WithCommand(EndCommand, "End drill", _ =>

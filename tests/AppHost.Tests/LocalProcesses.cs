@@ -72,6 +72,23 @@ internal static class LocalProcesses
 
     public static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}");
 
+    /// <summary>The PIDs of one instance (a replica, by its snapshot) and of all its descendants.</summary>
+    public static IReadOnlySet<int> Of(CustomResourceSnapshot instance) => Trees([instance]);
+
+    /// <summary>Whether the process runs: it exists, and is not a zombie waiting for its parent to reap it.</summary>
+    public static bool IsRunning(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[stat.LastIndexOf(')') + 2] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>"pid: command line", for assertion messages.</summary>
     public static string Describe(int pid)
     {

@@ -1,8 +1,9 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace Platform.AppHost.Infrastructure.Local;
 
-/// <summary>Runs a short-lived preparation command (initdb, pg_basebackup, chown) and fails loudly.</summary>
+/// <summary>Runs a short-lived command (initdb, pg_basebackup, chown, kill) and fails loudly; finds a process's descendants.</summary>
 internal static class LocalProcess
 {
     public static async Task<string> RunAsync(string fileName, IEnumerable<string> arguments, CancellationToken cancellationToken)
@@ -33,5 +34,35 @@ internal static class LocalProcess
         }
 
         return await output;
+    }
+
+    /// <summary><paramref name="root"/> and its descendants, from /proc.</summary>
+    public static List<int> Tree(int root)
+    {
+        var children = new Dictionary<int, List<int>>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                if (int.TryParse(Path.GetFileName(directory), out var pid))
+                {
+                    var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                    var parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+                    (children.TryGetValue(parent, out var list) ? list : children[parent] = []).Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+                // gone meanwhile
+            }
+        }
+
+        var tree = new List<int> { root };
+        for (var i = 0; i < tree.Count; i++)
+        {
+            tree.AddRange(children.GetValueOrDefault(tree[i]) ?? []);
+        }
+
+        return tree;
     }
 }

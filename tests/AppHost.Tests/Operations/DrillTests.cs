@@ -125,6 +125,28 @@ public sealed class DrillTests(SharedAppFixture fixture)
         return states;
     }
 
+    [Fact]
+    public async Task A_killed_worker_replica_is_started_again_by_itself_while_the_other_keeps_settling_orders()
+    {
+        var replicas = await AppUnderTest.InstancesAsync(fixture.App, "inventory");
+        Assert.Equal(2, replicas.Count);
+        var victim = replicas.Keys.Order(StringComparer.Ordinal).First();
+        var processes = LocalProcesses.Of(replicas[victim]);
+
+        var killed = await Commands.ExecuteCommandAsync(victim, KillDrill.Command, Input("seconds", "5"), Cancellation);
+        Assert.True(killed.Success, killed.Message);
+        await Eventually.ReachesAsync(() => Task.FromResult(processes.Where(LocalProcesses.IsRunning).ToList()), alive => alive.Count == 0,
+            alive => $"{victim}'s processes {string.Join(", ", alive)} still run after SIGKILL", TimeSpan.FromSeconds(10));
+
+        // The other replica settles orders meanwhile; the killed one is back after its 5 s, consuming again.
+        var flow = new OrderFlow(fixture);
+        Assert.Equal("confirmed", (await flow.PlaceAndSettleAsync(await flow.CreateProductAsync(price: 1m, stock: 1), quantity: 1)).Status);
+        await Eventually.ReachesAsync(async () => (await AppUnderTest.InstancesAsync(fixture.App, "inventory"))[victim],
+            replica => replica.State?.Text == KnownResourceStates.Running && !processes.Overlaps(LocalProcesses.Of(replica)),
+            replica => $"{victim} is {replica.State?.Text} 30 s after it was killed", TimeSpan.FromSeconds(30));
+        await AppUnderTest.WaitForHealthyAsync(fixture.App, Cancellation); // two consumers on the queue again
+    }
+
     private IResource Resource(string name) =>
         fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == name);
 

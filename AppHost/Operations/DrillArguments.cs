@@ -1,0 +1,43 @@
+namespace Platform.AppHost.Operations;
+
+/// <summary>
+/// The arguments of the drills' commands: the dashboard asks for them (and checks that a number is a number); another
+/// client may give none, and then a drill takes its default.
+/// </summary>
+internal static class DrillArguments
+{
+    public const string SecondsName = "seconds";
+
+    public const string PercentName = "percent";
+
+    public static InteractionInput SecondsInput(string label, int value) =>
+        new() { Name = SecondsName, Label = label, InputType = InputType.Number, Value = $"{value}", Required = true };
+
+    /// <summary>Whole seconds, 1 to <paramref name="max"/> (<paramref name="fallback"/> when no arguments are given); null otherwise.</summary>
+    public static int? Seconds(InteractionInputCollection? arguments, int fallback, int max)
+    {
+        try
+        {
+            var seconds = arguments is null ? fallback : arguments.GetInt32(SecondsName);
+            return seconds >= 1 && seconds <= max ? seconds : null;
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or OverflowException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A percentage, 0 to 100 (<paramref name="fallback"/> when no arguments are given); null otherwise.</summary>
+    public static double? Percent(InteractionInputCollection? arguments, double fallback)
+    {
+        try
+        {
+            var percent = arguments is null ? fallback : arguments.GetDouble(PercentName);
+            return percent is >= 0 and <= 100 ? percent : null;
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or OverflowException)
+        {
+            return null;
+        }
+    }
+}
