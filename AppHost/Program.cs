@@ -14,7 +14,8 @@ builder.ConfigureOrchestration();                      // readiness seen promptl
 // Shared infrastructure: containers when a container runtime answers, local processes otherwise.
 var infrastructure = builder.AddSharedInfrastructure();
 
-var postgres = infrastructure.AddPostgres("postgres");  // primary + N streaming read replicas
+var postgres = infrastructure.AddPostgres("postgres")   // primary + N streaming read replicas
+    .WithReplicaLagDrill();                             // dashboard drill: the replicas stop replaying for some seconds
 var identityDb = postgres.AddDatabase("identitydb");
 var catalogDb = postgres.AddDatabase("catalogdb");
 var ordersDb = postgres.AddDatabase("ordersdb");

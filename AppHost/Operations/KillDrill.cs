@@ -28,7 +28,7 @@ public static class KillDrill
 
         return resource.WithCommand(Command, "Kill (drill)", async context =>
         {
-            if (DrillArguments.Seconds(context.Arguments, fallback: 10, MaxSeconds) is not { } seconds)
+            if (DrillCommands.Seconds(context.Arguments, fallback: 10, MaxSeconds) is not { } seconds)
             {
                 return CommandResults.Failure($"The replica starts again after 1 to {MaxSeconds} seconds.");
             }
@@ -69,8 +69,8 @@ public static class KillDrill
             Description = "Kills this replica (SIGKILL: no shutdown) and starts it again after some seconds.",
             IconName = "Flash",
             ConfirmationMessage = "Kill this replica? It starts again after the seconds given.",
-            Arguments = [DrillArguments.SecondsInput("Seconds until it starts again", 10)],
-            UpdateState = context => context.ResourceSnapshot.State?.Text == KnownResourceStates.Running ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+            Arguments = [DrillCommands.SecondsInput("Seconds until it starts again", 10)],
+            UpdateState = DrillCommands.WhileRunning,
         });
     }
 }

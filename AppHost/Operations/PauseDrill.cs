@@ -28,7 +28,7 @@ public static class PauseDrill
         var runtime = resource.ApplicationBuilder.Configuration["ASPIRE_CONTAINER_RUNTIME"] ?? "docker";
         return resource.WithCommand(Command, "Pause (drill)", async context =>
         {
-            if (DrillArguments.Seconds(context.Arguments, fallback: 30, MaxSeconds) is not { } seconds)
+            if (DrillCommands.Seconds(context.Arguments, fallback: 30, MaxSeconds) is not { } seconds)
             {
                 return CommandResults.Failure($"The pause lasts 1 to {MaxSeconds} seconds.");
             }
@@ -66,8 +66,8 @@ public static class PauseDrill
         {
             Description = "Freezes the resource for some seconds (connections stay open, nothing answers), then lets it go on.",
             IconName = "Pause",
-            Arguments = [DrillArguments.SecondsInput("Seconds", 30)],
-            UpdateState = context => context.ResourceSnapshot.State?.Text == KnownResourceStates.Running ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+            Arguments = [DrillCommands.SecondsInput("Seconds", 30)],
+            UpdateState = DrillCommands.WhileRunning,
         });
     }
 }

@@ -26,7 +26,7 @@ public static class PaymentDrill
         return payments
             .WithCommand(DeclineCommand, "Decline payments (drill)", context =>
             {
-                if (DrillArguments.Percent(context.Arguments, fallback: 50) is not { } percent)
+                if (DrillCommands.Percent(context.Arguments, fallback: 50) is not { } percent)
                 {
                     return Task.FromResult(CommandResults.Failure("The share of declined charges is a percentage, 0 to 100."));
                 }
@@ -38,7 +38,7 @@ public static class PaymentDrill
             {
                 Description = $"The simulated card provider declines a share of charges for {duration.TotalMinutes:0} minutes.",
                 IconName = "Payment",
-                Arguments = [new InteractionInput { Name = DrillArguments.PercentName, Label = "Charges declined (%)", InputType = InputType.Number, Value = "50", Required = true }],
+                Arguments = [new InteractionInput { Name = DrillCommands.PercentName, Label = "Charges declined (%)", InputType = InputType.Number, Value = "50", Required = true }],
                 UpdateState = _ => ResourceCommandState.Enabled,
             })
             .WithCommand(EndCommand, "End drill", _ =>

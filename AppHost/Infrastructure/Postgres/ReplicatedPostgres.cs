@@ -42,6 +42,13 @@ public sealed class ReplicatedPostgres
     /// <summary>The number of streaming read replicas.</summary>
     internal int ReplicaCount => ReplicaEndpoints.Count;
 
+    /// <summary>The primary's resource, and the replicas' (each with its superuser connection string).</summary>
+    internal IResource PrimaryResource => _primaryEndpoint.Resource;
+
+    internal IEnumerable<IResourceWithConnectionString> Replicas => ReplicaEndpoints.Select(e => e.Resource).OfType<IResourceWithConnectionString>();
+
+    internal IDistributedApplicationBuilder Builder => _builder;
+
     /// <summary>The login roles of the services and their password parameters (one per role, on every database).</summary>
     internal IReadOnlyDictionary<string, ParameterResource> LoginPasswords => _passwords.ToDictionary(p => p.Key, p => p.Value.Resource);
 

@@ -147,6 +147,35 @@ public sealed class DrillTests(SharedAppFixture fixture)
         await AppUnderTest.WaitForHealthyAsync(fixture.App, Cancellation); // two consumers on the queue again
     }
 
+    [Fact]
+    public async Task Lagging_replicas_replay_nothing_for_the_seconds_given_and_a_customer_still_reads_an_order_just_placed()
+    {
+        var lag = await Commands.ExecuteCommandAsync(Resource("postgres"), ReplicaLagDrill.Command, Input("seconds", "6"), Cancellation);
+        Assert.True(lag.Success, lag.Message);
+        Assert.All(await ReplayStatesAsync(), state => Assert.NotEqual("not paused", state));
+
+        // Read-your-writes holds: the order's consistency token sends the read to the primary.
+        var flow = new OrderFlow(fixture);
+        var placed = await flow.PlaceAsync(await flow.CreateProductAsync(price: 1m, stock: 1), quantity: 1);
+        Assert.Equal(placed.Id, (await flow.GetAsync(placed)).Id);
+
+        await Eventually.ReachesAsync(ReplayStatesAsync, states => states.All(s => s == "not paused"),
+            states => $"the replicas' replay is still {string.Join(", ", states)}", TimeSpan.FromSeconds(20));
+    }
+
+    private async Task<IReadOnlyList<string>> ReplayStatesAsync()
+    {
+        var states = new List<string>();
+        foreach (var replica in Databases.Replicas)
+        {
+            await using var connection = await Databases.OpenAsync(fixture.App, replica, "catalogdb");
+            await using var command = new Npgsql.NpgsqlCommand("SELECT pg_get_wal_replay_pause_state()", connection);
+            states.Add((string)(await command.ExecuteScalarAsync(Cancellation))!);
+        }
+
+        return states;
+    }
+
     private IResource Resource(string name) =>
         fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == name);
 

@@ -1,11 +1,15 @@
 namespace Platform.AppHost.Operations;
 
 /// <summary>
-/// The arguments of the drills' commands: the dashboard asks for them (and checks that a number is a number); another
-/// client may give none, and then a drill takes its default.
+/// What the drills' commands share. Their arguments: the dashboard asks for them (and checks that a number is a number);
+/// another client may give none, and then a drill takes its default.
 /// </summary>
-internal static class DrillArguments
+internal static class DrillCommands
 {
+    /// <summary>A drill is offered while its resource runs.</summary>
+    public static ResourceCommandState WhileRunning(UpdateCommandStateContext context) =>
+        context.ResourceSnapshot.State?.Text == KnownResourceStates.Running ? ResourceCommandState.Enabled : ResourceCommandState.Disabled;
+
     public const string SecondsName = "seconds";
 
     public const string PercentName = "percent";
