@@ -1,9 +1,9 @@
 #pragma warning disable ASPIREPIPELINES001, ASPIREPIPELINES004 // the pipeline API: Aspire 13's extension point for publishing steps
-using System.Diagnostics;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Platform.AppHost.Infrastructure.Local;
 using Platform.AppHost.Services;
 
 namespace Platform.AppHost.Deployment;
@@ -61,21 +61,10 @@ public static class ContainerImages
     private static async Task PublishAsync(ProjectResource project, string registry, string tag, ILogger logger, CancellationToken cancellationToken)
     {
         var path = project.GetProjectMetadata().ProjectPath;
-        var start = new ProcessStartInfo("dotnet",
-            ["publish", path, "-c", "Release", "-t:PublishContainer", "-nologo", $"-p:ContainerRegistry={registry}",
-             $"-p:ContainerImageTag={tag}", "-getProperty:ContainerRepository"])
-        { RedirectStandardOutput = true, RedirectStandardError = true };
         logger.LogInformation("Building the image of {Resource} ({Project})", project.Name, Path.GetFileName(path));
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var error = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        var repository = (await output).Trim();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"dotnet publish {path} -t:PublishContainer failed ({process.ExitCode}):\n{repository}\n{await error}");
-        }
-
+        var repository = (await LocalProcess.RunAsync("dotnet",
+            ["publish", path, "-c", "Release", "-t:PublishContainer", "-nologo", $"-p:ContainerRegistry={registry}",
+             $"-p:ContainerImageTag={tag}", "-getProperty:ContainerRepository"], cancellationToken)).Trim();
         if (repository != project.Name)
         {
             throw new InvalidOperationException($"{path} publishes the image '{repository}' but the deployment runs '{project.Name}', its "

@@ -29,8 +29,10 @@ internal static class LocalProcess
 
         if (process.ExitCode != 0)
         {
+            // Some tools (MSBuild) write their errors to standard output.
+            var said = string.Join('\n', new[] { (await error).Trim(), (await output).Trim() }.Where(text => text.Length > 0));
             throw new DistributedApplicationException(
-                $"'{fileName} {string.Join(' ', startInfo.ArgumentList)}' exited with {process.ExitCode}: {(await error).Trim()}");
+                $"'{fileName} {string.Join(' ', startInfo.ArgumentList)}' exited with {process.ExitCode}: {said}");
         }
 
         return await output;
