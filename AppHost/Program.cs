@@ -37,7 +37,8 @@ var catalog = builder.AddService<Projects.Platform_Catalog>("catalog")
     .WithRedisUser(redis)           // HybridCache L2 (optional: reads fall back to the database), as its own Redis user
     .WithEventBusUser(eventBus, consumes: [typeof(StockReserved), typeof(StockReleased)])  // stock changes invalidate the cache
     .WithReference(identity)        // token authority
-    .WithInstances(instances);
+    .WithInstances(instances)
+    .WithKillDrill();               // dashboard drill: SIGKILL an instance, started again after some seconds
 
 var orders = builder.AddService<Projects.Platform_Orders>("orders")
     .WithDatabase(ordersDb)
@@ -47,7 +48,8 @@ var orders = builder.AddService<Projects.Platform_Orders>("orders")
     .WithDeadLetterRedrive(eventBus, "orders")  // operator command: outcomes that failed for good, handled again
     .WithReference(identity)
     .WithSettingsFrom("Orders")                 // --Orders:SettleDeadline: unsettled orders are cancelled after it
-    .WithInstances(instances);
+    .WithInstances(instances)
+    .WithKillDrill();
 
 // Front door: the only public entry to the APIs and to signing in
 var gateway = builder.AddGateway("gateway")

@@ -33,6 +33,9 @@ public static class ServiceDefaultsExtensions
     /// <summary>The configuration key of the file a drill writes settings to (the AppHost's dashboard commands, docs/operations.md).</summary>
     public const string DrillSettingsKey = "Drills:SettingsFile";
 
+    /// <summary>The services', building blocks' and these defaults' own meters (<c>Platform.Orders</c>, <c>Platform.Messaging</c>, <c>Platform.Health</c>…).</summary>
+    public const string OwnMeters = "Platform.*";
+
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         if (builder.Configuration[DrillSettingsKey] is { Length: > 0 } drill)
@@ -69,7 +72,8 @@ public static class ServiceDefaultsExtensions
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
-                .AddRuntimeInstrumentation())
+                .AddRuntimeInstrumentation()
+                .AddMeter(OwnMeters))
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource("Platform.Messaging") // event publish and handling (the messaging building block)
@@ -81,6 +85,8 @@ public static class ServiceDefaultsExtensions
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
         }
 
+        builder.AddMetricsEndpoint();
+
         return builder;
     }
 
@@ -88,6 +94,7 @@ public static class ServiceDefaultsExtensions
     {
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+        builder.Services.AddSingleton<IHealthCheckPublisher, HealthMetrics>(); // readiness as a metric, for alerts
         return builder;
     }
 

@@ -14,8 +14,8 @@ namespace Platform.AppHost.Deployment;
 
 /// <summary>
 /// The Kubernetes deployment, generated from the app model — never written by hand (docs/kubernetes.md): a kustomize base
-/// with the services (<see cref="Workloads"/>), their data stores (<see cref="DataStores"/>) and who may reach whom
-/// (<see cref="NetworkPolicies"/>), overlays <c>dev</c> (the app model's replica counts) and <c>prod</c> (at least
+/// with the services (<see cref="Workloads"/>), their data stores (<see cref="DataStores"/>), who may reach whom
+/// (<see cref="NetworkPolicies"/>) and what Prometheus watches (<see cref="Monitoring"/>), overlays <c>dev</c> (the app model's replica counts) and <c>prod</c> (at least
 /// <see cref="ProductionReplicas"/> pods of every service that serves HTTP). A publishing step:
 /// <c>dotnet run --project AppHost -- --operation publish --step publish-kubernetes --output-path deploy/k8s --Parameters:…</c>.
 /// </summary>
@@ -147,6 +147,10 @@ public static class KubernetesOutput
         {
             files[$"base/{broker.Name}.yaml"] = Documents([.. DataStores.Broker(broker.Name, users), NetworkPolicies.ForBroker(broker.Name, ClientsOf(new HashSet<string> { broker.Name }))]);
         }
+
+        // Prometheus (Operator) scrapes every service's pods and the brokers, and evaluates the alert rules.
+        files["base/monitoring.yaml"] = Documents([Monitoring.ServicesMonitor(callers.Keys), .. brokers.Select(b => Monitoring.BrokerMonitor(b.Broker.Name)),
+            Monitoring.AlertRules()]);
 
         foreach (var redis in model.Resources.OfType<RedisResource>())
         {

@@ -3,13 +3,15 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Platform.AppHost.Infrastructure.Local;
+using Platform.AppHost.Services;
 
 namespace Platform.AppHost.Operations;
 
 /// <summary>
 /// A chaos drill on the dashboard: one replica is killed — <c>SIGKILL</c>, no shutdown, no acknowledgement, its open
 /// transaction dropped with its connection, as when a node fails — and started again after some seconds. The other
-/// replicas go on; the messages the killed one held are delivered again.
+/// replicas go on; the messages the killed one held are delivered again, and the gateway routes around a killed API
+/// instance (an idempotent request it had in hand is tried again on another).
 /// </summary>
 public static class KillDrill
 {
@@ -17,16 +19,26 @@ public static class KillDrill
 
     private const int MaxSeconds = 300;
 
-    /// <summary>Adds <see cref="Command"/> (argument <c>seconds</c> until the restart, default 10) to each replica (run mode only).</summary>
-    public static IResourceBuilder<T> WithKillDrill<T>(this IResourceBuilder<T> resource) where T : IResource
+    /// <summary>
+    /// Adds <see cref="Command"/> (argument <c>seconds</c> until the restart, default 10) to each replica, and to each of a
+    /// service's instances (<see cref="ServiceResources.WithInstances"/>: call it after) — run mode only.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithKillDrill(this IResourceBuilder<ProjectResource> service)
     {
-        ArgumentNullException.ThrowIfNull(resource);
-        if (!resource.ApplicationBuilder.ExecutionContext.IsRunMode)
+        ArgumentNullException.ThrowIfNull(service);
+        if (service.ApplicationBuilder.ExecutionContext.IsRunMode)
         {
-            return resource;
+            foreach (var instance in service.Instances())
+            {
+                AddCommand(instance);
+            }
         }
 
-        return resource.WithCommand(Command, "Kill (drill)", async context =>
+        return service;
+    }
+
+    private static void AddCommand(IResourceBuilder<ProjectResource> resource) =>
+        resource.WithCommand(Command, "Kill (drill)", async context =>
         {
             if (DrillCommands.Seconds(context.Arguments, fallback: 10, MaxSeconds) is not { } seconds)
             {
@@ -72,5 +84,4 @@ public static class KillDrill
             Arguments = [DrillCommands.SecondsInput("Seconds until it starts again", 10)],
             UpdateState = DrillCommands.WhileRunning,
         });
-    }
 }

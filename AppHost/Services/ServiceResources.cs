@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Platform.AppHost.Infrastructure.Postgres;
+using Platform.AppHost.Operations;
 
 namespace Platform.AppHost.Services;
 
@@ -17,7 +18,7 @@ public static class ServiceResources
 
     private static IResourceBuilder<ProjectResource> AsService(IResourceBuilder<ProjectResource> service)
     {
-        return service.WithHttpHealthCheck("/health");
+        return service.WithHttpHealthCheck("/health").WithMetricsEndpoint();
     }
 
     /// <summary>
@@ -72,7 +73,7 @@ public static class ServiceResources
     }
 
     private static readonly HashSet<string> InstanceSpecific =
-        ["ASPNETCORE_URLS", "HTTP_PORTS", "HTTPS_PORTS", "ASPNETCORE_HTTPS_PORT", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES"];
+        ["ASPNETCORE_URLS", "HTTP_PORTS", "HTTPS_PORTS", "ASPNETCORE_HTTPS_PORT", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES", "Metrics__Port"];
 
     /// <summary>
     /// Clients connect to the service itself, not to a proxy in front of it: it sees their real address (which the

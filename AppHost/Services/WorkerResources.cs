@@ -1,17 +1,19 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Platform.AppHost.Infrastructure.RabbitMQ;
+using Platform.AppHost.Operations;
 using Platform.Messaging;
 
 namespace Platform.AppHost.Services;
 
-/// <summary>How a background worker joins the app model: no HTTP endpoint, so it is healthy when it consumes its queue.</summary>
+/// <summary>How a background worker joins the app model: no HTTP API (only its metrics), so it is healthy when it consumes its queue.</summary>
 public static class WorkerResources
 {
     /// <summary>A background worker (Worker SDK), run as its build output.</summary>
     public static IResourceBuilder<ProjectResource> AddWorker<TProject>(this IDistributedApplicationBuilder builder, [ResourceName] string name)
         where TProject : IProjectMetadata, new() =>
         builder.AddBuiltProject<TProject>(name)
+            .WithMetricsEndpoint()
             .WithAnnotation(new ServiceResources.SameProject(stepName => builder.AddBuiltProject<TProject>(stepName, excludeLaunchProfile: true)));
 
     /// <summary>

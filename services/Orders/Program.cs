@@ -16,6 +16,7 @@ builder.AddOrdersDatabase();    // ordersdb: commands on the primary, queries on
 builder.AddOrdersMessaging();   // OrderPlaced and OrderSettled out (outbox), stock and payment outcomes in (inbox)
 builder.AddOrderDeadline();    // orders not settled within Orders:SettleDeadline are cancelled (OrderExpired)
 builder.AddOrdersApi();         // JWT for the orders audience, scope, validation, OpenAPI
+builder.AddOrderMetrics();      // placed, settled (by outcome and reason), time to settle, oldest still processing
 
 var app = builder.Build();
 

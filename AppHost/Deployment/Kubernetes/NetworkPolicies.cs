@@ -8,10 +8,15 @@ internal static class NetworkPolicies
 {
     /// <summary>
     /// A service's pods: a front door accepts anyone (through the ingress), any other service only the services that refer
-    /// to it in the app model, a worker nobody (it serves nothing).
+    /// to it in the app model, a worker nobody (it serves nothing); Prometheus (namespace <see cref="Monitoring.Namespace"/>)
+    /// scrapes every one on its metrics port.
     /// </summary>
     public static V1NetworkPolicy ForService(string name, bool frontDoor, IReadOnlyList<string> callers, bool servesHttp) =>
-        Policy(name, Labels(name), !servesHttp ? [] : [new() { FromProperty = frontDoor ? null : Pods(callers), Ports = Port(HttpPort) }]);
+        Policy(name, Labels(name),
+        [
+            .. servesHttp ? [new V1NetworkPolicyIngressRule { FromProperty = frontDoor ? null : Pods(callers), Ports = Port(HttpPort) }] : Array.Empty<V1NetworkPolicyIngressRule>(),
+            new() { FromProperty = [Namespace(Monitoring.Namespace)], Ports = Port(Monitoring.MetricsPort) },
+        ]);
 
     /// <summary>A data store from its image: only the services that use it, on its port.</summary>
     public static V1NetworkPolicy ForStore(string name, int port, IEnumerable<string> clients) =>
@@ -34,13 +39,14 @@ internal static class NetworkPolicies
 
     /// <summary>
     /// A RabbitMQ cluster's pods: its clients and KEDA (namespace <c>keda</c>, reading queue lengths) on AMQP, each other
-    /// (clustering), and the operators (namespace <c>rabbitmq-system</c>) on the management API.
+    /// (clustering), the operators (namespace <c>rabbitmq-system</c>) on the management API, and Prometheus on its metrics.
     /// </summary>
     public static V1NetworkPolicy ForBroker(string name, IEnumerable<string> clients) => Policy(name, Labels(name),
     [
         new() { FromProperty = [.. Pods(clients), Namespace("keda")], Ports = Port(5672) },
         new() { FromProperty = [Pods(Labels(name))] },
         new() { FromProperty = [Namespace("rabbitmq-system")], Ports = Port(15672) },
+        new() { FromProperty = [Namespace(Monitoring.Namespace)], Ports = Port(Monitoring.BrokerMetricsPort) },
     ]);
 
     private static V1NetworkPolicy Policy(string name, IDictionary<string, string> pods, List<V1NetworkPolicyIngressRule> rules) => new()

@@ -18,7 +18,8 @@ internal static class Workloads
     /// system with a writable <c>/tmp</c>, no capabilities, the runtime's seccomp profile), with readiness <c>/health</c>,
     /// liveness <c>/alive</c> and a start-up allowance when it serves HTTP. A service whose database has a migration step
     /// (a <see cref="Job"/>, its own or the owner's: <paramref name="waitsForMigrations"/>) starts only once the database
-    /// has every migration its image knows: an init container runs the image with <c>wait-for-migrations</c>.
+    /// has every migration its image knows: an init container runs the image with <c>wait-for-migrations</c>. Every pod
+    /// serves its metrics on <see cref="Monitoring.MetricsPort"/>; a worker's liveness is that port answering.
     /// </summary>
     public static V1Deployment Deployment(string name, int replicas, List<V1EnvVar> environment, IList<string> arguments, bool servesHttp,
         bool waitsForMigrations) => new()
@@ -33,7 +34,7 @@ internal static class Workloads
             Template = new V1PodTemplateSpec
             {
                 Metadata = new V1ObjectMeta { Labels = Labels(name) },
-                Spec = Pod(Container(name, environment, arguments, servesHttp), restartPolicy: null,
+                Spec = Pod(Container(name, environment, arguments, servesHttp, exportsMetrics: true), restartPolicy: null,
                     initContainer: waitsForMigrations ? Container(name, environment, ["wait-for-migrations"], servesHttp: false, containerName: "wait-for-migrations") : null),
             },
         },
@@ -200,26 +201,43 @@ internal static class Workloads
     }
 
     private static V1Container Container(string name, List<V1EnvVar> environment, IList<string> arguments, bool servesHttp, string? image = null,
-        string? containerName = null)
+        string? containerName = null, bool exportsMetrics = false)
     {
+        IEnumerable<V1EnvVar> metrics = exportsMetrics
+            ? [new() { Name = "Metrics__Port", Value = $"{Monitoring.MetricsPort}" }, new() { Name = "Metrics__Host", Value = "+" }] // every interface of the pod
+            : [];
         var container = new V1Container
         {
             Name = containerName ?? name,
             Image = image ?? name,
             Args = arguments.Count > 0 ? [.. arguments] : null,
-            Env = [.. Telemetry(name), .. environment],
+            Env = [.. Telemetry(name), .. metrics, .. environment],
             SecurityContext = RestrictedContainer(),
             Resources = Resources("100m", "192Mi", "512Mi"),
             VolumeMounts = [new V1VolumeMount { Name = "tmp", MountPath = "/tmp" }],
         };
+        List<V1ContainerPort> ports = exportsMetrics ? [new V1ContainerPort { Name = "metrics", ContainerPort = Monitoring.MetricsPort }] : [];
         if (servesHttp)
         {
-            container.Ports = [new V1ContainerPort { Name = "http", ContainerPort = HttpPort }];
+            ports.Insert(0, new V1ContainerPort { Name = "http", ContainerPort = HttpPort });
             container.ReadinessProbe = Probe("/health", periodSeconds: 5, failureThreshold: 3);
             container.LivenessProbe = Probe("/alive", periodSeconds: 10, failureThreshold: 3);
             container.StartupProbe = Probe("/alive", periodSeconds: 2, failureThreshold: 60);
         }
+        else if (exportsMetrics)
+        {
+            // A worker serves no HTTP of its own; its metrics listener answering shows the process is alive.
+            container.LivenessProbe = new V1Probe
+            {
+                TcpSocket = new V1TCPSocketAction { Port = "metrics" },
+                InitialDelaySeconds = 10,
+                PeriodSeconds = 10,
+                FailureThreshold = 3,
+                TimeoutSeconds = 3,
+            };
+        }
 
+        container.Ports = ports.Count > 0 ? ports : null;
         return container;
     }
 

@@ -48,4 +48,26 @@ public sealed class PrimaryPositionHistory(TimeProvider time)
 
         return floor;
     }
+
+    /// <summary>
+    /// How long ago the primary was first seen beyond <paramref name="replayed"/>: a replica that has replayed up to it
+    /// lags at least that much (and less than one sample interval more). Zero when no sample is beyond it; at most the
+    /// age of the oldest sample kept.
+    /// </summary>
+    public TimeSpan LagOf(ConsistencyToken replayed)
+    {
+        var now = time.GetTimestamp();
+        lock (_lock)
+        {
+            foreach (var (at, position) in _samples)
+            {
+                if (position > replayed)
+                {
+                    return time.GetElapsedTime(at, now);
+                }
+            }
+        }
+
+        return TimeSpan.Zero;
+    }
 }

@@ -10,6 +10,8 @@ internal sealed partial class PrimaryPositionSampler<TContext>(
     ReplicatedDatabase<TContext> database, IOptions<ReplicaReadOptions> options, TimeProvider time,
     ILogger<PrimaryPositionSampler<TContext>> logger) : BackgroundService where TContext : DbContext
 {
+    private static readonly TimeSpan LagHorizon = TimeSpan.FromMinutes(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -18,7 +20,8 @@ internal sealed partial class PrimaryPositionSampler<TContext>(
         {
             try
             {
-                database.History.Record(await database.PrimaryPositionAsync(stoppingToken), settings.MaxLag);
+                // Beyond the routing bound too, so that the lag a replica read sees can be told for up to a minute more.
+                database.History.Record(await database.PrimaryPositionAsync(stoppingToken), settings.MaxLag + LagHorizon);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -30,12 +30,16 @@ public sealed class ReplicatedDatabase<TContext> where TContext : DbContext
     private readonly ObjectFactory<TContext> _createContext;
     private readonly ResiliencePipeline _primaryRetry;
     private readonly ResiliencePipeline _replicasRetry;
+    private readonly ReplicaReadMetrics _metrics;
+    private readonly string _databaseName;
     private long _latestWrite;
     private long _primaryReached;
 
     internal ReplicatedDatabase(NpgsqlDataSource primary, NpgsqlDataSource replicas, IServiceProvider services,
-        IOptions<ReplicaReadOptions> options, TimeProvider time)
+        IOptions<ReplicaReadOptions> options, TimeProvider time, ReplicaReadMetrics metrics)
     {
+        _metrics = metrics;
+        _databaseName = new NpgsqlConnectionStringBuilder(primary.ConnectionString).Database ?? "";
         Primary = primary;
         Replicas = replicas;
         _services = services;
@@ -119,6 +123,7 @@ public sealed class ReplicatedDatabase<TContext> where TContext : DbContext
         {
             if (!onReplica)
             {
+                _metrics.OnPrimary(_databaseName, ReplicaReadMetrics.Fallbacks.NoReplica, replicaLag: null);
                 return Session(connection, onReplica, position); // no replica reachable: the fallback host
             }
 
@@ -137,8 +142,11 @@ public sealed class ReplicatedDatabase<TContext> where TContext : DbContext
 
             if (position >= required)
             {
+                _metrics.OnReplica(_databaseName, History.LagOf(position));
                 return Session(connection, onReplica, position);
             }
+
+            _metrics.OnPrimary(_databaseName, ReplicaReadMetrics.Fallbacks.ReplicaBehind, History.LagOf(position));
         }
         catch
         {

@@ -42,7 +42,9 @@ public static class ReplicatedDatabaseExtensions
             services.GetRequiredKeyedService<NpgsqlDataSource>(readOnlyName),
             services,
             services.GetRequiredService<IOptions<ReplicaReadOptions>>(),
-            services.GetRequiredService<TimeProvider>()));
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ReplicaReadMetrics>()));
+        builder.Services.TryAddSingleton<ReplicaReadMetrics>();
         builder.Services.AddHostedService<PrimaryPositionSampler<TContext>>();
         return builder;
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using Platform.Messaging;
 using Platform.Messaging.Outbox;
@@ -39,6 +40,8 @@ public static class EventBusExtensions
             });
         builder.Services.AddSingleton<BrokerConnection>();
         builder.Services.AddSingleton<EventPublisher>();
+        builder.Services.AddSingleton<MessagingMetrics>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         var subscriptions = new Subscriptions();
         builder.Services.AddSingleton(subscriptions);
         return new EventBusBuilder(builder, subscriptions);
@@ -46,15 +49,23 @@ public static class EventBusExtensions
 
     /// <summary>
     /// Publishes the outbox of the database behind the keyed Npgsql data source <paramref name="connectionName"/>
-    /// (as registered by <c>AddReplicatedDatabase</c>).
+    /// (as registered by <c>AddReplicatedDatabase</c>), and counts what waits in it (<see cref="OutboxMonitor"/>).
     /// </summary>
     public static IHostApplicationBuilder AddOutboxRelay(this IHostApplicationBuilder builder, string connectionName)
     {
         builder.Services.AddHostedService(services => new OutboxRelay(
             services.GetRequiredKeyedService<NpgsqlDataSource>(connectionName),
+            connectionName,
             services.GetRequiredService<EventPublisher>(),
+            services.GetRequiredService<MessagingMetrics>(),
             services.GetRequiredService<Options.IOptions<EventBusOptions>>(),
             services.GetRequiredService<Logging.ILogger<OutboxRelay>>()));
+        builder.Services.AddHostedService(services => new OutboxMonitor(
+            services.GetRequiredKeyedService<NpgsqlDataSource>(connectionName),
+            connectionName,
+            services.GetRequiredService<MessagingMetrics>(),
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<Logging.ILogger<OutboxMonitor>>()));
         return builder;
     }
 }

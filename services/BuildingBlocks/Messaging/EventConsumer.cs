@@ -17,7 +17,8 @@ namespace Platform.Messaging;
 /// blocks the queue. A crash before the ack means redelivery, which the inbox turns into a no-op.
 /// </summary>
 internal sealed partial class EventConsumer(BrokerConnection connection, EventPublisher publisher, Subscriptions subscriptions,
-    ConsumerStatus status, IServiceScopeFactory scopes, IOptions<EventBusOptions> options, ILogger<EventConsumer> logger) : BackgroundService
+    ConsumerStatus status, MessagingMetrics metrics, IServiceScopeFactory scopes, IOptions<EventBusOptions> options, ILogger<EventConsumer> logger)
+    : BackgroundService
 {
     private static readonly TimeSpan MaxBackOff = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan ChannelCheckInterval = TimeSpan.FromSeconds(2);
@@ -222,6 +223,7 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
                 if (!await subscription.HandleAsync(scope.ServiceProvider, message, stoppingToken))
                 {
                     LogDuplicate(logger, message.Type, message.Id);
+                    metrics.DuplicateSkipped(message.Type);
                 }
             }
         }

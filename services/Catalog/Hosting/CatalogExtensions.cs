@@ -35,6 +35,8 @@ public static class CatalogExtensions
         builder.Services.AddMemoryCache();
         builder.Services.AddOptions<MemoryCacheOptions>().Configure<IOptions<CatalogCacheOptions>>((memory, cache) => memory.SizeLimit = cache.Value.LocalSizeLimit);
         builder.Services.AddHybridCache();
+        builder.Services.AddSingleton<CacheMetrics>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<CacheMetrics>()); // listening from the start
         builder.Services.AddSingleton<ProductReads>();
         builder.Services.AddSingleton<CacheInvalidations>();
         builder.Services.AddHostedService(services => services.GetRequiredService<CacheInvalidations>());

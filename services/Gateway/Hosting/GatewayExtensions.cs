@@ -68,8 +68,7 @@ public static class GatewayExtensions
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddServiceDiscoveryDestinationResolver();
         builder.Services.AddSingleton<IForwarderHttpClientFactory, LoopbackSourceHttpClientFactory>();
-        builder.Services.AddSingleton<ProxyMetrics>();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ProxyMetrics.MeterName));
+        builder.Services.AddSingleton<ProxyMetrics>(); // meter Platform.Gateway: exported with the services' own (ServiceDefaults)
         // Passive health keeps an instance out for max(ReactivationPeriod, DetectionWindowSize): 60 s by default, too long
         // for an instance that was merely restarted (active checks see it healthy within seconds).
         builder.Services.Configure<TransportFailureRateHealthPolicyOptions>(options =>

@@ -22,6 +22,13 @@ public static class OrdersExtensions
         return builder.AddOutboxRelay("ordersdb");
     }
 
+    /// <summary>The orders' business metrics (<see cref="OrderMetrics"/>): placed, settled, time to settle, the oldest still processing.</summary>
+    public static IHostApplicationBuilder AddOrderMetrics(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<OrderMetrics>();
+        return builder;
+    }
+
     /// <summary>Orders still processing after <c>Orders:SettleDeadline</c> are cancelled (checked every <c>Orders:DeadlineCheckInterval</c>).</summary>
     public static IHostApplicationBuilder AddOrderDeadline(this IHostApplicationBuilder builder)
     {

@@ -22,8 +22,9 @@ public sealed class OrderDeadlineOptions
 /// and payments cancels the charge. Every instance runs it: an order moves in the same statement as any late outcome
 /// would move it (<see cref="OrderSettlement.SettleAsync"/>), so it expires once, and only if nothing settled it first.
 /// </summary>
+/// <remarks>Each check also samples when the oldest order still processing was placed (<see cref="OrderMetrics"/>).</remarks>
 public sealed partial class OrderDeadline(IServiceScopeFactory scopes, IOptions<OrderDeadlineOptions> options, TimeProvider time,
-    ILogger<OrderDeadline> logger) : BackgroundService
+    OrderMetrics metrics, ILogger<OrderDeadline> logger) : BackgroundService
 {
     private const int BatchSize = 100;
 
@@ -37,6 +38,8 @@ public sealed partial class OrderDeadline(IServiceScopeFactory scopes, IOptions<
                 while (await ExpireBatchAsync(stoppingToken) == BatchSize)
                 {
                 }
+
+                await SampleOldestProcessingAsync(stoppingToken);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
@@ -59,10 +62,11 @@ public sealed partial class OrderDeadline(IServiceScopeFactory scopes, IOptions<
             {
                 db.ChangeTracker.Clear();
                 await using var transaction = await db.Database.BeginTransactionAsync(ct);
-                if (await db.SettleAsync(orderId, OrderStatus.Cancelled, reason, [], time, ct))
+                if (await db.SettleAsync(orderId, OrderStatus.Cancelled, reason, [], time, ct) is { } waited)
                 {
                     db.AddEvent(new OrderExpired(orderId));
                     LogExpired(logger, orderId);
+                    metrics.Cancelled(OrderMetrics.Reasons.Expired, waited);
                 }
 
                 await db.SaveChangesAsync(ct);
@@ -71,6 +75,14 @@ public sealed partial class OrderDeadline(IServiceScopeFactory scopes, IOptions<
         }
 
         return overdue.Count;
+    }
+
+    private async Task SampleOldestProcessingAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OrdersDb>();
+        metrics.OldestProcessing(await db.Orders.Where(o => o.Status == OrderStatus.Processing)
+            .MinAsync(o => (DateTimeOffset?)o.CreatedAt, cancellationToken));
     }
 
     [LoggerMessage(LogLevel.Warning, "Order {OrderId} was not settled in time: cancelled")]

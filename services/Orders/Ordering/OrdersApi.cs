@@ -43,7 +43,7 @@ public static class OrdersApi
     /// </summary>
     private static async Task<Results<Accepted<OrderAccepted>, ValidationProblem, ProblemHttpResult>> PlaceAsync(
         PlaceOrderRequest request, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
-        OrdersDb db, ReplicatedDatabase<OrdersDb> database, TimeProvider time, HttpContext http, ILogger<OrderLog> logger, CancellationToken ct)
+        OrdersDb db, ReplicatedDatabase<OrdersDb> database, TimeProvider time, HttpContext http, ILogger<OrderLog> logger, OrderMetrics metrics, CancellationToken ct)
     {
         if (Validate(request, idempotencyKey) is { } invalid)
         {
@@ -78,6 +78,7 @@ public static class OrdersApi
         }
 
         OrderLog.Placed(logger, order.Id, order.Lines.Sum(l => l.Quantity));
+        metrics.Placed();
         return await AcceptedAsync(order, database, http, ct);
     }
 

@@ -11,7 +11,8 @@ namespace Platform.Inventory;
 /// (→ <see cref="StockReleased"/>). An order that expired before any reservation gets a released one without lines, so
 /// that its <see cref="OrderPlaced"/>, should it come later (redriven from the dead-letter queue), reserves nothing.
 /// </summary>
-public sealed class ReleaseStockHandler(CatalogDb db, ILogger<StockLog> logger) : IIntegrationEventHandler<PaymentFailed>, IIntegrationEventHandler<OrderExpired>
+public sealed class ReleaseStockHandler(CatalogDb db, ILogger<StockLog> logger, StockMetrics metrics)
+    : IIntegrationEventHandler<PaymentFailed>, IIntegrationEventHandler<OrderExpired>
 {
     public Task HandleAsync(PaymentFailed integrationEvent, CancellationToken cancellationToken) =>
         ReleaseAsync(integrationEvent.OrderId, cancellationToken);
@@ -43,6 +44,7 @@ public sealed class ReleaseStockHandler(CatalogDb db, ILogger<StockLog> logger) 
             var lines = await reserved.Select(l => new OrderLineItem(l.ProductId, l.Quantity)).ToListAsync(cancellationToken);
             db.AddEvent(new StockReleased(orderId, lines));
             StockLog.Released(logger, orderId);
+            metrics.Released();
         }
     }
 }

@@ -13,7 +13,8 @@ namespace Platform.Inventory;
 /// statement locks the products (in id order, so concurrent orders cannot deadlock) and takes the stock only where
 /// enough is left, just before the commit.
 /// </summary>
-public sealed class ReserveStockHandler(CatalogDb db, TimeProvider time, ILogger<StockLog> logger) : IIntegrationEventHandler<OrderPlaced>
+public sealed class ReserveStockHandler(CatalogDb db, TimeProvider time, ILogger<StockLog> logger, StockMetrics metrics)
+    : IIntegrationEventHandler<OrderPlaced>
 {
     public async Task HandleAsync(OrderPlaced integrationEvent, CancellationToken cancellationToken)
     {
@@ -40,6 +41,7 @@ public sealed class ReserveStockHandler(CatalogDb db, TimeProvider time, ILogger
             var reason = string.Join("; ", problems);
             db.AddEvent(new StockRejected(orderId, reason));
             StockLog.Rejected(logger, orderId, reason);
+            metrics.Rejected();
             return;
         }
 
@@ -68,5 +70,6 @@ public sealed class ReserveStockHandler(CatalogDb db, TimeProvider time, ILogger
         }
 
         StockLog.Reserved(logger, orderId, priced.Sum(i => i.Quantity * i.UnitPrice));
+        metrics.Reserved();
     }
 }

@@ -39,10 +39,10 @@ public sealed class ContainerImageTests(SharedAppFixture fixture, BuiltImages im
             Assert.All(runs, c => Assert.Equal(c.Pod.RunAsUser?.ToString(System.Globalization.CultureInfo.InvariantCulture), configuration.GetProperty("User").GetString()));
             Assert.Equal("dotnet", configuration.GetProperty("Entrypoint")[0].GetString());
 
-            // The port its probes and Service use: what the image listens on (workers serve none).
+            // The ports its containers declare — HTTP for the probes and Service (workers serve none), metrics — are the image's.
             var served = runs.SelectMany(c => c.Container.Ports ?? []).Select(p => $"{p.ContainerPort}/tcp").Distinct().ToList();
             var exposed = configuration.TryGetProperty("ExposedPorts", out var ports) ? ports.EnumerateObject().Select(p => p.Name).ToList() : [];
-            Assert.True(served.SequenceEqual(exposed), $"{repository} exposes [{string.Join(", ", exposed)}], its containers serve [{string.Join(", ", served)}]");
+            Assert.True(served.Order().SequenceEqual(exposed.Order()), $"{repository} exposes [{string.Join(", ", exposed)}], its containers serve [{string.Join(", ", served)}]");
             Assert.All(runs.Where(c => c.Container.ReadinessProbe is not null), c => Assert.Equal("http", c.Container.ReadinessProbe.HttpGet.Port.Value));
         }
     }

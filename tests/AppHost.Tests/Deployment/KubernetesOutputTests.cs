@@ -59,13 +59,15 @@ public sealed class GeneratedKubernetes : IAsyncLifetime
             ["keda.sh/v1alpha1/ScaledObject"] = typeof(ScaledObject),
             ["postgresql.cnpg.io/v1/Cluster"] = typeof(PostgresCluster),
             ["postgresql.cnpg.io/v1/Database"] = typeof(PostgresDatabase),
-            ["rabbitmq.com/v1beta1/RabbitmqCluster"] = typeof(BrokerObject),
-            ["rabbitmq.com/v1beta1/Exchange"] = typeof(BrokerObject),
-            ["rabbitmq.com/v1beta1/Queue"] = typeof(BrokerObject),
-            ["rabbitmq.com/v1beta1/Binding"] = typeof(BrokerObject),
-            ["rabbitmq.com/v1beta1/User"] = typeof(BrokerObject),
-            ["rabbitmq.com/v1beta1/Permission"] = typeof(BrokerObject),
-            ["rabbitmq.com/v1beta1/TopicPermission"] = typeof(BrokerObject),
+            ["rabbitmq.com/v1beta1/RabbitmqCluster"] = typeof(OperatorObject),
+            ["rabbitmq.com/v1beta1/Exchange"] = typeof(OperatorObject),
+            ["rabbitmq.com/v1beta1/Queue"] = typeof(OperatorObject),
+            ["rabbitmq.com/v1beta1/Binding"] = typeof(OperatorObject),
+            ["rabbitmq.com/v1beta1/User"] = typeof(OperatorObject),
+            ["rabbitmq.com/v1beta1/Permission"] = typeof(OperatorObject),
+            ["rabbitmq.com/v1beta1/TopicPermission"] = typeof(OperatorObject),
+            ["monitoring.coreos.com/v1/PodMonitor"] = typeof(OperatorObject),
+            ["monitoring.coreos.com/v1/PrometheusRule"] = typeof(OperatorObject),
         });
     }
 
@@ -114,6 +116,45 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
     ];
 
     [Fact]
+    public void Prometheus_scrapes_every_pod_of_every_service_and_the_broker_and_evaluates_the_tested_alert_rules()
+    {
+        foreach (var deployment in generated.Prod.OfType<V1Deployment>().Where(d => Services.ContainsKey(d.Name())))
+        {
+            var container = deployment.Spec.Template.Spec.Containers.Single();
+            Assert.Equal(9464, container.Ports.Single(p => p.Name == "metrics").ContainerPort);
+            Assert.Contains(container.Env, e => e.Name == "Metrics__Port" && e.Value == "9464");
+            Assert.Contains(container.Env, e => e.Name == "Metrics__Host" && e.Value == "+"); // the pod's address, not loopback
+        }
+
+        var monitors = generated.Prod.OfType<OperatorObject>().Where(o => o.Kind == "PodMonitor").ToDictionary(o => o.Metadata.Name);
+        var services = monitors["services"].Spec;
+        Assert.Equal("app.kubernetes.io/name", services["jobLabel"]);
+        var selected = (Dictionary<object, object>)((List<object>)((Dictionary<object, object>)services["selector"])["matchExpressions"]).Single();
+        Assert.Equal(["app.kubernetes.io/name", "In"], new[] { selected["key"], selected["operator"] });
+        Assert.Equal(Services.Keys.Order(), ((List<object>)selected["values"]).Cast<string>().Order());
+        Assert.Equal(("metrics", "/metrics"), Endpoint(services));
+        var broker = monitors["eventbus"].Spec;
+        Assert.Equal("eventbus", ((Dictionary<object, object>)((Dictionary<object, object>)broker["selector"])["matchLabels"])["app.kubernetes.io/name"]);
+        Assert.Equal(("prometheus", "/metrics/per-object"), Endpoint(broker));
+        var brokerPolicy = generated.Prod.OfType<V1NetworkPolicy>().Single(p => p.Name() == "eventbus");
+        Assert.Contains(brokerPolicy.Spec.Ingress, r => r.Ports?.Single().Port.Value == "15692"
+            && r.FromProperty.Single().NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"] == "monitoring");
+
+        // The rules file promtool tests, as it is: the same alerts with the same expressions.
+        var groups = (List<object>)generated.Prod.OfType<OperatorObject>().Single(o => o.Kind == "PrometheusRule").Spec["groups"];
+        var alerts = groups.Cast<Dictionary<object, object>>().SelectMany(g => ((List<object>)g["rules"]).Cast<Dictionary<object, object>>())
+            .ToDictionary(r => (string)r["alert"], r => ((string)r["expr"]).Trim());
+        Assert.Equal(Operations.AlertRules.AlertNames().Order(), alerts.Keys.Order());
+        Assert.Equal("sum by (job) (up) == 0", alerts["ServiceDown"]);
+
+        static (object Port, object Path) Endpoint(Dictionary<string, object> spec)
+        {
+            var endpoint = (Dictionary<object, object>)((List<object>)spec["podMetricsEndpoints"]).Single();
+            return (endpoint["port"], endpoint["path"]);
+        }
+    }
+
+    [Fact]
     public void Every_service_of_the_app_model_is_a_deployment_with_its_replica_count_probes_and_a_restricted_pod()
     {
         var deployments = generated.Dev.OfType<V1Deployment>().ToDictionary(d => d.Name());
@@ -130,6 +171,7 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
             Assert.True(container.Resources.Limits.ContainsKey("memory"), $"{name}: no memory limit");
             if (Workers.Contains(name))
             {
+                Assert.Equal("metrics", container.LivenessProbe.TcpSocket.Port.Value); // its only listener
                 continue;
             }
 
@@ -193,13 +235,17 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
         {
             Assert.Equal(name, policy.Spec.PodSelector.MatchLabels["app.kubernetes.io/name"]);
             Assert.Equal(["Ingress"], policy.Spec.PolicyTypes);
+            // Prometheus scrapes every pod; otherwise a worker accepts nothing.
+            var scrape = Assert.Single(policy.Spec.Ingress, r => r.Ports.Single().Port.Value == "9464");
+            Assert.Equal("monitoring", scrape.FromProperty.Single().NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
+            var rules = policy.Spec.Ingress.Except([scrape]).ToList();
             if (Workers.Contains(name))
             {
-                Assert.Empty(policy.Spec.Ingress);
+                Assert.Empty(rules);
                 continue;
             }
 
-            var rule = Assert.Single(policy.Spec.Ingress);
+            var rule = Assert.Single(rules);
             Assert.Equal("8080", rule.Ports.Single().Port.Value);
             var callers = rule.FromProperty?.Select(peer => peer.PodSelector.MatchLabels["app.kubernetes.io/name"]).ToList();
             if (FrontDoors.ContainsKey(name))
@@ -224,7 +270,7 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
     [Fact]
     public void RabbitMQ_is_a_quorum_ready_cluster_with_the_events_exchange_and_each_services_user_and_rights()
     {
-        var broker = generated.Prod.OfType<BrokerObject>().ToList();
+        var broker = generated.Prod.OfType<OperatorObject>().ToList();
         Assert.Equal("3", broker.Single(o => o.Kind == "RabbitmqCluster" && o.Metadata.Name == "eventbus").Spec["replicas"].ToString());
         var options = new Platform.Messaging.EventBusOptions();
         var unrouted = Platform.Messaging.EventTopology.UnroutedQueue(options);
@@ -358,7 +404,8 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
             Assert.Equal(GeneratedKubernetes.ImageOf(service), wait.Image);
             Assert.Equal(["wait-for-migrations"], wait.Args);
             Assert.True(wait.SecurityContext.ReadOnlyRootFilesystem);
-            Assert.Equal(pod.Containers.Single().Env.Select(e => e.Name), wait.Env.Select(e => e.Name)); // the service's own login
+            // The service's own login; not its metrics listener.
+            Assert.Equal(pod.Containers.Single().Env.Select(e => e.Name).Where(e => !e.StartsWith("Metrics__", StringComparison.Ordinal)), wait.Env.Select(e => e.Name));
         }
     }
 
@@ -368,7 +415,7 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
         // Services of the output, and those its operators create: CloudNativePG's {cluster}-rw/-ro, RabbitMQ's {cluster}.
         var services = generated.Prod.OfType<V1Service>().Select(s => s.Name())
             .Concat(generated.Prod.OfType<PostgresCluster>().SelectMany(c => new[] { $"{c.Metadata.Name}-rw", $"{c.Metadata.Name}-ro" }))
-            .Concat(generated.Prod.OfType<BrokerObject>().Where(o => o.Kind == "RabbitmqCluster").Select(o => o.Metadata.Name))
+            .Concat(generated.Prod.OfType<OperatorObject>().Where(o => o.Kind == "RabbitmqCluster").Select(o => o.Metadata.Name))
             .ToHashSet();
         var pods = generated.Prod.OfType<V1Deployment>().Select(d => d.Spec.Template.Spec).Concat(generated.Prod.OfType<V1Job>().Select(j => j.Spec.Template.Spec));
         var addresses = 0;
@@ -534,7 +581,7 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
         generated.Dev.OfType<V1Deployment>().Single(d => d.Name() == deployment).Spec.Template.Spec.Containers.Single().Env.ToDictionary(e => e.Name);
 
     private static List<string> Callers(V1NetworkPolicy policy) =>
-        [.. policy.Spec.Ingress.Single().FromProperty.Select(peer => peer.PodSelector.MatchLabels["app.kubernetes.io/name"])];
+        [.. policy.Spec.Ingress.Single(r => r.Ports.Single().Port.Value != "9464").FromProperty.Select(peer => peer.PodSelector.MatchLabels["app.kubernetes.io/name"])];
 
     private static void AssertRestricted(V1PodSpec pod)
     {
@@ -653,8 +700,8 @@ public sealed class PostgresDatabase
     }
 }
 
-/// <summary>An object of the RabbitMQ cluster and messaging topology operators, its spec as the YAML has it.</summary>
-public sealed class BrokerObject
+/// <summary>An object of an operator's own kind (RabbitMQ's, the Prometheus Operator's), its spec as the YAML has it.</summary>
+public sealed class OperatorObject
 {
     public string ApiVersion { get; set; } = "";
 

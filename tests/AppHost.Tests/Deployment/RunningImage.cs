@@ -12,6 +12,7 @@ internal sealed class RunningImage : IAsyncDisposable
     [
         "PATH", "HOME", "HOSTNAME", "PWD", "OLDPWD", "SHLVL", "USER", "LOGNAME", "TERM", "TMPDIR", "_",
         "DOTNET_ROOT", "DOTNET_HOST_PATH", "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS",
+        "Metrics__Port", // the process's own listener: on the host's network the container would collide with it
     ];
 
     private readonly string _name;

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Platform.AppHost.Operations;
 using Platform.AppHost.Tests.Identity;
 
 namespace Platform.AppHost.Tests.Gateway;
@@ -80,6 +81,40 @@ public sealed class GatewayFailoverTests(SharedAppFixture fixture)
         // Out of rotation while it was down: the other instance answered everything in the seconds before the restart began.
         // (Not from the exit notification on: the service process can finish its last responses just after its launcher ends.)
         Assert.DoesNotContain(served, s => s.At > restarting.AddSeconds(-3) && s.At < restarting && s.Instance == "catalog-2");
+    }
+
+    [Fact]
+    public async Task A_catalog_instance_killed_by_the_drill_is_routed_around_and_back_in_rotation_by_itself()
+    {
+        var app = fixture.LocalApp;
+        using var customer = GatewayClient.Create(app, await fixture.AccessTokenAsync(IdentityClient.Customer, "catalog"));
+        var processes = LocalProcesses.Of((await AppUnderTest.InstancesAsync(app, "catalog-2")).Values.Single());
+        var commands = app.Services.GetRequiredService<ResourceCommandService>();
+        var seconds = new InteractionInputCollection([new InteractionInput { Name = "seconds", Label = "seconds", InputType = InputType.Number, Value = "8" }]);
+
+        var killed = await commands.ExecuteCommandAsync("catalog-2", KillDrill.Command, seconds, Cancellation);
+        Assert.True(killed.Success, killed.Message);
+        await Eventually.ReachesAsync(() => Task.FromResult(processes.Where(LocalProcesses.IsRunning).ToList()), alive => alive.Count == 0,
+            alive => $"catalog-2's processes {string.Join(", ", alive)} still run after SIGKILL", TimeSpan.FromSeconds(10));
+
+        // Requests that would have gone to it are answered by the other instance (the gateway tries an idempotent one again there).
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await customer.GetAsync($"/api/catalog/products/{1 + i}", Cancellation);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("catalog", response.Headers.GetValues(ServiceDefaultsExtensions.ServedByHeader).Single());
+        }
+
+        // Started again after its seconds, as new processes, and back in rotation.
+        await Eventually.ReachesAsync(async () => (await AppUnderTest.InstancesAsync(app, "catalog-2")).Values.Single(),
+            instance => instance.State?.Text == KnownResourceStates.Running && !processes.Overlaps(LocalProcesses.Of(instance)),
+            instance => $"catalog-2 is {instance.State?.Text} 30 s after it was killed", TimeSpan.FromSeconds(30));
+        await Eventually.ReachesAsync(async () =>
+            {
+                using var response = await customer.GetAsync("/api/catalog/products/1", Cancellation);
+                return response.Headers.TryGetValues(ServiceDefaultsExtensions.ServedByHeader, out var by) ? by.Single() : $"{(int)response.StatusCode}";
+            },
+            instance => instance == "catalog-2", instance => $"catalog-2 not in rotation again (last answer from {instance})", TimeSpan.FromSeconds(30));
     }
 
     private static List<(DateTime At, string Instance)> Snapshot(List<(DateTime At, string Instance)> servedBy)

@@ -15,9 +15,14 @@ internal static partial class AlertRules
 
     public static IReadOnlyList<string> AlertNames() => [.. AlertName().Matches(File.ReadAllText(RulesFile)).Select(m => m.Groups[1].Value)];
 
-    /// <summary>The names of the metrics the rules read.</summary>
-    public static IReadOnlySet<string> MetricNames(string prefix) =>
-        MetricName().Matches(File.ReadAllText(RulesFile)).Select(m => m.Value).Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToHashSet();
+    /// <summary>The names of the metrics the rules' expressions read (not the label names in them, nor the annotations' words).</summary>
+    public static IReadOnlySet<string> MetricNames(string prefix)
+    {
+        var expressions = string.Join('\n', File.ReadAllLines(RulesFile)
+            .Where(line => !line.TrimStart().StartsWith("summary:", StringComparison.Ordinal) && !line.TrimStart().StartsWith('#')));
+        return MetricName().Matches(Grouping().Replace(expressions, "")).Select(m => m.Value)
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToHashSet();
+    }
 
     /// <summary>The rules with every <c>for:</c> cut to nothing, for a test that cannot wait out the real durations.</summary>
     public static string WithoutPendingTime() => For().Replace(File.ReadAllText(RulesFile), "${indent}for: 0s");
@@ -29,6 +34,9 @@ internal static partial class AlertRules
 
     [GeneratedRegex(@"\b[a-z_]+_[a-z_]+\b(?=\{|\[|\s|\))")]
     private static partial Regex MetricName();
+
+    [GeneratedRegex(@"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)")]
+    private static partial Regex Grouping();
 
     [GeneratedRegex(@"^(?<indent>\s+)for: \S+\s*$", RegexOptions.Multiline)]
     private static partial Regex For();

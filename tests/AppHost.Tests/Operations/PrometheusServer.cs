@@ -22,17 +22,17 @@ internal sealed class PrometheusServer : IAsyncDisposable
         _http = new HttpClient { BaseAddress = address };
     }
 
-    /// <param name="targets">Scrape jobs: a name, the endpoint's address and the path of its metrics.</param>
+    /// <param name="targets">Scrape targets: a job name, the endpoint's address and the path of its metrics (a job may have several).</param>
     /// <param name="rules">The rules file's text.</param>
     public static async Task<PrometheusServer> StartAsync(IEnumerable<(string Job, Uri Address, string Path)> targets, string rules)
     {
         var directory = Directory.CreateTempSubdirectory("prometheus-test-");
         await File.WriteAllTextAsync(Path.Combine(directory.FullName, "alerts.yml"), rules);
-        var jobs = string.Concat(targets.Select(t => $"""
+        var jobs = string.Concat(targets.GroupBy(t => (t.Job, t.Path)).Select(job => $"""
 
-              - job_name: {t.Job}
-                metrics_path: {t.Path}
-                static_configs: [ {"{"} targets: [ "{t.Address.Authority}" ] {"}"} ]
+              - job_name: {job.Key.Job}
+                metrics_path: {job.Key.Path}
+                static_configs: [ {"{"} targets: [ {string.Join(", ", job.Select(t => $"\"{t.Address.Authority}\""))} ] {"}"} ]
             """));
         await File.WriteAllTextAsync(Path.Combine(directory.FullName, "prometheus.yml"), $"""
             global:
@@ -81,6 +81,22 @@ internal sealed class PrometheusServer : IAsyncDisposable
         return [.. response!.RootElement.GetProperty("data").GetProperty("alerts").EnumerateArray()
             .Where(a => a.GetProperty("state").GetString() == "firing")
             .Select(a => (IReadOnlyDictionary<string, string>)a.GetProperty("labels").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? ""))];
+    }
+
+    /// <summary>Every metric name Prometheus holds series of.</summary>
+    public async Task<IReadOnlySet<string>> MetricNamesAsync()
+    {
+        using var response = await _http.GetFromJsonAsync<JsonDocument>("api/v1/label/__name__/values");
+        return response!.RootElement.GetProperty("data").EnumerateArray().Select(n => n.GetString()!).ToHashSet();
+    }
+
+    /// <summary>An instant query's result: each series' labels and value.</summary>
+    public async Task<IReadOnlyList<(IReadOnlyDictionary<string, string> Labels, string Value)>> QueryAsync(string query)
+    {
+        using var response = await _http.GetFromJsonAsync<JsonDocument>($"api/v1/query?query={Uri.EscapeDataString(query)}");
+        return [.. response!.RootElement.GetProperty("data").GetProperty("result").EnumerateArray()
+            .Select(r => ((IReadOnlyDictionary<string, string>)r.GetProperty("metric").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? ""),
+                r.GetProperty("value")[1].GetString() ?? ""))];
     }
 
     public async ValueTask DisposeAsync()

@@ -14,8 +14,8 @@ namespace Platform.Messaging.Outbox;
 /// until the database notifies it of new rows (<see cref="OutboxNotifications"/>), and looks anyway every
 /// <see cref="EventBusOptions.OutboxPollInterval"/>.
 /// </summary>
-internal sealed partial class OutboxRelay(NpgsqlDataSource database, EventPublisher publisher, IOptions<EventBusOptions> options,
-    ILogger<OutboxRelay> logger) : BackgroundService
+internal sealed partial class OutboxRelay(NpgsqlDataSource database, string databaseName, EventPublisher publisher, MessagingMetrics metrics,
+    IOptions<EventBusOptions> options, ILogger<OutboxRelay> logger) : BackgroundService
 {
     private const int BatchSize = 100;
     private static readonly TimeSpan FirstBackOff = TimeSpan.FromMilliseconds(100);
@@ -154,6 +154,7 @@ internal sealed partial class OutboxRelay(NpgsqlDataSource database, EventPublis
             }
 
             await transaction.CommitAsync(CancellationToken.None);
+            metrics.Published(databaseName, published.Length);
         }
 
         if (confirms.FirstOrDefault(e => e is not null) is { } failure)

@@ -15,10 +15,11 @@ public static class InventoryExtensions
 
     /// <summary>
     /// Reserves stock for <c>OrderPlaced</c> and releases it on <c>PaymentFailed</c> or <c>OrderExpired</c>, once each (inbox in catalogdb);
-    /// <c>StockReserved</c>, <c>StockRejected</c> and <c>StockReleased</c> out through catalogdb's outbox.
+    /// <c>StockReserved</c>, <c>StockRejected</c> and <c>StockReleased</c> out through catalogdb's outbox; counted in <see cref="StockMetrics"/>.
     /// </summary>
     public static IHostApplicationBuilder AddInventoryMessaging(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<StockMetrics>();
         builder.AddEventBus("eventbus", consumer: "inventory")
             .AddInbox<CatalogDb>()
             .AddSubscription<OrderPlaced, ReserveStockHandler>()

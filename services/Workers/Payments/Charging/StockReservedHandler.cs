@@ -14,7 +14,7 @@ namespace Platform.Payments.Charging;
 /// and asks again with the same key: the provider answers with the first charge instead of making a second.
 /// </summary>
 public sealed class StockReservedHandler(PaymentsDb db, [FromKeyedServices(PaymentsDb.ConnectionName)] NpgsqlDataSource database,
-    PaymentProvider provider, ILogger<PaymentLog> logger) : IIntegrationEventHandler<StockReserved>
+    PaymentProvider provider, ILogger<PaymentLog> logger, PaymentMetrics metrics, TimeProvider time) : IIntegrationEventHandler<StockReserved>
 {
     public async Task HandleAsync(StockReserved integrationEvent, CancellationToken cancellationToken)
     {
@@ -24,7 +24,9 @@ public sealed class StockReservedHandler(PaymentsDb db, [FromKeyedServices(Payme
             return; // settled already, or voided: the order expired before it could be charged
         }
 
+        var asked = time.GetTimestamp();
         var approved = await provider.ChargeAsync(orderId.ToString(), orderId.ToString(), integrationEvent.Total, cancellationToken);
+        metrics.Charged(approved, time.GetElapsedTime(asked));
         var outcome = approved ? Payment.Succeeded : Payment.Failed;
         // Only a payment still pending moves: an order that expired meanwhile has had its charge cancelled (OrderExpiredHandler).
         var settled = await db.Payments.Where(p => p.OrderId == orderId && p.Status == Payment.Pending)

@@ -15,10 +15,11 @@ public static class PaymentsExtensions
 
     /// <summary>
     /// Charges for <c>StockReserved</c> and cancels the payment of an <c>OrderExpired</c> (once each, through the inbox);
-    /// <c>PaymentSucceeded</c> or <c>PaymentFailed</c> out through the outbox.
+    /// <c>PaymentSucceeded</c> or <c>PaymentFailed</c> out through the outbox; charges counted in <see cref="PaymentMetrics"/>.
     /// </summary>
     public static IHostApplicationBuilder AddPaymentsMessaging(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<PaymentMetrics>();
         builder.AddEventBus("eventbus", consumer: "payments")
             .AddInbox<PaymentsDb>()
             .AddSubscription<StockReserved, StockReservedHandler>()
