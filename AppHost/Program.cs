@@ -86,6 +86,9 @@ builder.AddWorker<Projects.Platform_Payments>("payments")
     .WithReplicas(2);
 //#endif
 
+// Load: the demo customer's visits through the gateway, started and paced from the dashboard (local runs only)
+builder.AddLoadGenerator("loadgen", gateway, identity, infrastructure.StateDirectory);
+
 builder.AddContainerImages();                   // dotnet run --project AppHost -- --operation publish --step publish-images
 builder.AddKubernetesOutput();                  // dotnet run --project AppHost -- --operation publish --step publish-kubernetes
 builder.Build().Run();

@@ -32,12 +32,15 @@ internal static class DrillCommands
     }
 
     /// <summary>A percentage, 0 to 100 (<paramref name="fallback"/> when no arguments are given); null otherwise.</summary>
-    public static double? Percent(InteractionInputCollection? arguments, double fallback)
+    public static double? Percent(InteractionInputCollection? arguments, double fallback) => Number(arguments, PercentName, fallback, 0, 100);
+
+    /// <summary>The number <paramref name="name"/>, <paramref name="min"/> to <paramref name="max"/> (<paramref name="fallback"/> when no arguments are given); null otherwise.</summary>
+    public static double? Number(InteractionInputCollection? arguments, string name, double fallback, double min, double max)
     {
         try
         {
-            var percent = arguments is null ? fallback : arguments.GetDouble(PercentName);
-            return percent is >= 0 and <= 100 ? percent : null;
+            var number = arguments is null ? fallback : arguments.GetDouble(name);
+            return number >= min && number <= max ? number : null;
         }
         catch (Exception e) when (e is FormatException or InvalidOperationException or OverflowException)
         {

@@ -29,9 +29,9 @@ internal sealed class DrillSettings
 
     /// <summary>
     /// Gives the service <paramref name="values"/> (configuration keys, say <c>Payments:FailureRate</c>) until it is ended or
-    /// for <paramref name="duration"/>; replaces a drill running on the same resource.
+    /// for <paramref name="duration"/> (null: until it is ended, or the run is); replaces a drill running on the same resource.
     /// </summary>
-    public void Start(IReadOnlyDictionary<string, string> values, TimeSpan duration)
+    public void Start(IReadOnlyDictionary<string, string> values, TimeSpan? duration)
     {
         int drill;
         lock (_lock)
@@ -43,7 +43,10 @@ internal sealed class DrillSettings
             File.Move(written, _file, overwrite: true);
         }
 
-        _ = Task.Delay(duration).ContinueWith(_ => EndIfRunning(drill), TaskScheduler.Default);
+        if (duration is { } bound)
+        {
+            _ = Task.Delay(bound).ContinueWith(_ => EndIfRunning(drill), TaskScheduler.Default);
+        }
     }
 
     /// <summary>Ends the running drill, if any: the service is back on its own settings.</summary>

@@ -18,7 +18,7 @@ public static class IdentityService
         var encryptionKey = infrastructure.AddPassword($"{name}-encryption-key");
         var webSecret = infrastructure.AddPassword($"{name}-web-secret");
         var workersSecret = infrastructure.AddPassword($"{name}-workers-secret");
-        var demoPassword = infrastructure.AddPassword($"{name}-demo-password");
+        var demoPassword = infrastructure.AddPassword(DemoPasswordOf(name));
 
         return builder.AddService<Projects.Platform_Identity>(name).WithDirectEndpoint()
             .WithMigrationStep(database, migrations => migrations
@@ -30,6 +30,13 @@ public static class IdentityService
             .WithEnvironment("Identity__SigningKey", signingKey)
             .WithEnvironment("Identity__EncryptionKey", encryptionKey);
     }
+
+    /// <summary>The demo users' password (generated, in the state folder), for a local tool that signs in as one of them.</summary>
+    public static IResourceBuilder<ParameterResource> DemoPassword(this IResourceBuilder<ProjectResource> identity) =>
+        identity.ApplicationBuilder.CreateResourceBuilder(identity.ApplicationBuilder.Resources.OfType<ParameterResource>()
+            .Single(p => p.Name == DemoPasswordOf(identity.Resource.Name)));
+
+    private static string DemoPasswordOf(string identity) => $"{identity}-demo-password";
 
     /// <summary>
     /// Makes the public origin the issuer: tokens say <c>iss</c> = the gateway's URL however they were fetched (through

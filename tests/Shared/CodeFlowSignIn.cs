@@ -15,7 +15,7 @@ public sealed record TokenResponse(
 
 /// <summary>
 /// Signs a user in to the identity service the way the web app does: authorization code with PKCE, the login
-/// form in between. Shared by the tests and the benchmarks (compiled into both), so both use customer tokens.
+/// form in between. Shared by the tests, the benchmarks and the load generator (compiled into each), so all use customer tokens.
 /// </summary>
 public static partial class CodeFlowSignIn
 {
@@ -23,13 +23,18 @@ public static partial class CodeFlowSignIn
     /// Runs the whole flow in <paramref name="browser"/> (no automatic redirects; a cookie container, which keeps
     /// the identity service's session afterwards) for the <c>web</c> client and returns its tokens.
     /// </summary>
-    public static async Task<TokenResponse> SignInAsync(HttpClient browser, string clientSecret, Uri redirectUri,
+    public static Task<TokenResponse> SignInAsync(HttpClient browser, string clientSecret, Uri redirectUri,
+        string email, string password, string scope, CancellationToken ct) =>
+        SignInAsync(browser, "web", clientSecret, redirectUri, email, password, scope, ct);
+
+    /// <summary>The same for any client: a public one (<paramref name="clientSecret"/> null) proves itself by PKCE alone.</summary>
+    public static async Task<TokenResponse> SignInAsync(HttpClient browser, string clientId, string? clientSecret, Uri redirectUri,
         string email, string password, string scope, CancellationToken ct)
     {
         var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
         var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
         var state = Guid.NewGuid().ToString("N");
-        var authorize = $"/connect/authorize?response_type=code&client_id=web&redirect_uri={Uri.EscapeDataString(redirectUri.ToString())}" +
+        var authorize = $"/connect/authorize?response_type=code&client_id={clientId}&redirect_uri={Uri.EscapeDataString(redirectUri.ToString())}" +
                         $"&scope={Uri.EscapeDataString(scope)}&code_challenge={challenge}&code_challenge_method=S256&state={state}";
 
         // Not logged in yet: the provider sends the browser to its login page.
@@ -45,15 +50,20 @@ public static partial class CodeFlowSignIn
             throw new InvalidOperationException($"The provider answered the sign-in with {callback}.");
         }
 
-        using var exchange = await browser.PostAsync(new Uri("/connect/token", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+        var form = new Dictionary<string, string>
         {
             ["grant_type"] = "authorization_code",
             ["code"] = query["code"]!,
             ["redirect_uri"] = redirectUri.ToString(),
-            ["client_id"] = "web",
-            ["client_secret"] = clientSecret,
+            ["client_id"] = clientId,
             ["code_verifier"] = verifier,
-        }), ct);
+        };
+        if (clientSecret is not null)
+        {
+            form["client_secret"] = clientSecret;
+        }
+
+        using var exchange = await browser.PostAsync(new Uri("/connect/token", UriKind.Relative), new FormUrlEncodedContent(form), ct);
         exchange.EnsureSuccessStatusCode();
         return (await exchange.Content.ReadFromJsonAsync<TokenResponse>(ct))!;
     }
