@@ -55,9 +55,9 @@ public sealed class GatewayFailoverTests(SharedAppFixture fixture)
         var commands = fixture.LocalApp.Services.GetRequiredService<ResourceCommandService>();
         // Both instances in rotation first: on a loaded machine a slow /health answer can take one out for a few seconds.
         await Eventually.ReachesAsync(
-            () => Task.FromResult(Snapshot(servedBy).Count(s => s.Instance == "catalog-2")),
-            count => count >= 5,
-            count => $"catalog-2 answered {count} requests before its stop",
+            () => Task.FromResult(Snapshot(servedBy).Where(s => s.At > DateTime.UtcNow.AddSeconds(-2)).Select(s => s.Instance).Distinct().Count()),
+            count => count == 2 && Snapshot(servedBy).Count(s => s.Instance == "catalog-2") >= 5,
+            _ => $"not both instances answer through the gateway before the stop: {HealthOfInstances()}",
             TimeSpan.FromSeconds(30));
         Assert.True((await commands.ExecuteCommandAsync("catalog-2", KnownResourceCommands.StopCommand, Cancellation)).Success);
         // Stop asks for a graceful shutdown: the instance finishes what it has in hand, then its process ends.
@@ -92,6 +92,20 @@ public sealed class GatewayFailoverTests(SharedAppFixture fixture)
         var commands = app.Services.GetRequiredService<ResourceCommandService>();
         var seconds = new InteractionInputCollection([new InteractionInput { Name = "seconds", Label = "seconds", InputType = InputType.Number, Value = "8" }]);
 
+        // Both instances in rotation first (see above).
+        var seen = new HashSet<string>();
+        await Eventually.ReachesAsync(async () =>
+            {
+                using var response = await customer.GetAsync("/api/catalog/products/1", Cancellation);
+                if (response.Headers.TryGetValues(ServiceDefaultsExtensions.ServedByHeader, out var by))
+                {
+                    seen.Add(by.Single());
+                }
+
+                return seen.Count;
+            },
+            count => count == 2, _ => $"not both instances answer through the gateway before the kill: {HealthOfInstances()}", TimeSpan.FromSeconds(30));
+
         var killed = await commands.ExecuteCommandAsync("catalog-2", KillDrill.Command, seconds, Cancellation);
         Assert.True(killed.Success, killed.Message);
         await Eventually.ReachesAsync(() => Task.FromResult(processes.Where(LocalProcesses.IsRunning).ToList()), alive => alive.Count == 0,
@@ -115,6 +129,26 @@ public sealed class GatewayFailoverTests(SharedAppFixture fixture)
                 return response.Headers.TryGetValues(ServiceDefaultsExtensions.ServedByHeader, out var by) ? by.Single() : $"{(int)response.StatusCode}";
             },
             instance => instance == "catalog-2", instance => $"catalog-2 not in rotation again (last answer from {instance})", TimeSpan.FromSeconds(30));
+    }
+
+    private static readonly string[] CatalogInstances = ["catalog", "catalog-2"];
+
+    /// <summary>What each catalog instance's /health says, asked directly, for a failure's message.</summary>
+    private string HealthOfInstances()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        return string.Join("; ", CatalogInstances.Select(instance =>
+        {
+            try
+            {
+                using var response = http.GetAsync(new Uri(fixture.App.GetEndpoint(instance, "http"), "/health")).GetAwaiter().GetResult();
+                return $"{instance} /health {(int)response.StatusCode}";
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                return $"{instance} /health {e.Message}";
+            }
+        }));
     }
 
     private static List<(DateTime At, string Instance)> Snapshot(List<(DateTime At, string Instance)> servedBy)
