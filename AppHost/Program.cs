@@ -18,7 +18,8 @@ var postgres = infrastructure.AddPostgres("postgres")   // primary + N streaming
     .WithReplicaLagDrill();                             // dashboard drill: the replicas stop replaying for some seconds
 var identityDb = postgres.AddDatabase("identitydb");
 var catalogDb = postgres.AddDatabase("catalogdb");
-var ordersDb = postgres.AddDatabase("ordersdb");
+var ordersShards = postgres.AddShards("ordersdb",      // orders by customer over shards: ordersdb, ordersdb2, …
+    int.Parse(builder.Configuration["Orders:Shards"] ?? "2", CultureInfo.InvariantCulture));
 //#if (workers)
 var paymentsDb = postgres.AddDatabase("paymentsdb");
 //#endif
@@ -41,7 +42,7 @@ var catalog = builder.AddService<Projects.Platform_Catalog>("catalog")
     .WithKillDrill();               // dashboard drill: SIGKILL an instance, started again after some seconds
 
 var orders = builder.AddService<Projects.Platform_Orders>("orders")
-    .WithDatabase(ordersDb)
+    .WithShardedDatabase(ordersShards)          // each customer's orders on the shard of their bucket; one migration step for all
     .WithEventBusUser(eventBus,                 // as its own broker user: outcomes in, its events out (outbox relay)
         consumes: [typeof(StockRejected), typeof(PaymentSucceeded), typeof(PaymentFailed)],
         publishes: [typeof(OrderPlaced), typeof(OrderExpired), typeof(OrderSettled)])

@@ -135,6 +135,43 @@ public static class ServiceResources
     }
 
     /// <summary>
+    /// Gives the service its database split into <paramref name="shards"/> (<c>Sharding:Shards</c>: their connection names,
+    /// in order), each as <see cref="WithDatabase"/> would, and one migration step for all of them — which also gives out
+    /// the buckets on a new deployment.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithShardedDatabase(this IResourceBuilder<ProjectResource> service,
+        IReadOnlyList<ReplicatedPostgresDatabase> shards)
+    {
+        var role = service.Resource.Name;
+        service.WithMigrationStep(shards[0], step =>
+        {
+            foreach (var shard in shards.Skip(1))
+            {
+                step.WithLogin(shard, shard.Owner(role), replicas: false);
+            }
+
+            step.WithShardNames(shards);
+        });
+        foreach (var shard in shards)
+        {
+            service.WithLogin(shard, shard.Owner(role));
+        }
+
+        return service.WithShardNames(shards).WithSettingsFrom("ReadReplicas").WithSettingsFrom("Database");
+    }
+
+    private static IResourceBuilder<ProjectResource> WithShardNames(this IResourceBuilder<ProjectResource> resource,
+        IReadOnlyList<ReplicatedPostgresDatabase> shards)
+    {
+        for (var i = 0; i < shards.Count; i++)
+        {
+            resource.WithEnvironment($"Sharding__Shards__{i}", shards[i].Name);
+        }
+
+        return resource;
+    }
+
+    /// <summary>
     /// Passes the AppHost's settings under <paramref name="section"/> (say <c>eng/run.sh --Payments:FailureRate=1</c>)
     /// on to the service under the same keys; the service's own defaults apply to the rest.
     /// </summary>

@@ -1,18 +1,19 @@
+using Platform.Data.Sharding;
 using Platform.Orders.Data;
 using Platform.Orders.Hosting;
 using Platform.Orders.Ordering;
 
 if (MigrationStep.IsRequested(args))
 {
-    // The AppHost runs this once before the service starts (orders-migrations).
-    await MigrationStep.RunAsync<OrdersDb>(args, builder => builder.AddServiceDefaults().AddOrdersDatabase());
+    // The AppHost runs this once before the service starts (orders-migrations): every shard, and the buckets given out.
+    await ShardedMigrationStep.RunAsync<OrdersDb>(args, builder => builder.AddServiceDefaults().AddOrdersDatabase());
     return;
 }
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddOrdersDatabase();    // ordersdb: commands on the primary, queries on the replicas
+builder.AddOrdersDatabase();    // shards by customer (ordersdb, ordersdb2…): on each, commands on the primary, queries on the replicas
 builder.AddOrdersMessaging();   // OrderPlaced and OrderSettled out (outbox), stock and payment outcomes in (inbox)
 builder.AddOrderDeadline();    // orders not settled within Orders:SettleDeadline are cancelled (OrderExpired)
 builder.AddOrdersApi();         // JWT for the orders audience, scope, validation, OpenAPI

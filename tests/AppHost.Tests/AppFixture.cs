@@ -107,12 +107,12 @@ public sealed class SharedAppFixture() : AppFixture(TestMode)
     private static readonly string[] Resources =
     [
         "catalog", "catalog-2", "catalogdb", "eventbus", "gateway", "identity", "identitydb",
-        "catalogdb-catalog", "identitydb-identity", "ordersdb-orders", // the services' database logins
+        "catalogdb-catalog", "identitydb-identity", "ordersdb-orders", "ordersdb2-orders", // the services' database logins
         "eventbus-catalog", "eventbus-orders",                            // and broker users
 //#if (workers)
         "inventory", "payments", "paymentsdb", "catalogdb-inventory", "paymentsdb-payments", "eventbus-inventory", "eventbus-payments",
 //#endif
-        "orders", "orders-2", "ordersdb", "postgres", "postgres-replica1", "postgres-replica2", "redis",
+        "orders", "orders-2", "ordersdb", "ordersdb2", "postgres", "postgres-replica1", "postgres-replica2", "redis",
 //#if (web)
         "web", "eventbus-web",
 //#endif

@@ -31,7 +31,8 @@ internal static class AppUnderTest
             // consistency token may go to a replica lagging by up to MaxLag: a minute, longer than any test keeps replication
             // paused, so that such a read lands on the paused replica however slow the machine (with the default 5 s it could
             // go to the primary instead).
-            ["--Infrastructure:PostgresReadReplicas=2", "--ReadReplicas:MaxLag=00:01:00", $"--Infrastructure:Mode={mode}",
+            // Two order shards too: the tests see customers on both.
+            ["--Infrastructure:PostgresReadReplicas=2", "--Orders:Shards=2", "--ReadReplicas:MaxLag=00:01:00", $"--Infrastructure:Mode={mode}",
                 $"--Infrastructure:StateDirectory={stateDirectory}", .. args], timeout.Token);
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Warning)

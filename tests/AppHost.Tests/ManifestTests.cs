@@ -20,7 +20,7 @@ public sealed class PublishedManifest : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         // Two read replicas whatever the solution's default, as in the other tests.
-        Text = await PublishAsync(_path, "--Infrastructure:PostgresReadReplicas=2");
+        Text = await PublishAsync(_path, "--Infrastructure:PostgresReadReplicas=2", "--Orders:Shards=2");
         Resources = JsonNode.Parse(Text)!["resources"]!.AsObject();
     }
 
@@ -84,7 +84,7 @@ public sealed class ManifestTests(PublishedManifest manifest) : IClassFixture<Pu
     [Fact]
     public void Each_database_has_a_primary_and_a_readonly_connection_string()
     {
-        foreach (var database in new[] { "identitydb", "catalogdb", "ordersdb" })
+        foreach (var database in new[] { "identitydb", "catalogdb", "ordersdb", "ordersdb2" })
         {
             Assert.Contains("{postgres.", (string)manifest.Resources[database]!["connectionString"]!, StringComparison.Ordinal);
             var reads = (string)manifest.Resources[$"{database}-readonly"]!["connectionString"]!;
@@ -100,10 +100,10 @@ public sealed class ManifestTests(PublishedManifest manifest) : IClassFixture<Pu
         var path = Path.Combine(Path.GetTempPath(), $"platform-manifest-{Guid.NewGuid():N}.json");
         try
         {
-            var resources = JsonNode.Parse(await PublishedManifest.PublishAsync(path, "--Infrastructure:PostgresReadReplicas=0"))!["resources"]!.AsObject();
+            var resources = JsonNode.Parse(await PublishedManifest.PublishAsync(path, "--Infrastructure:PostgresReadReplicas=0", "--Orders:Shards=2"))!["resources"]!.AsObject();
 
             Assert.DoesNotContain(resources, r => r.Key.StartsWith("postgres-replica", StringComparison.Ordinal));
-            foreach (var database in new[] { "identitydb", "catalogdb", "ordersdb" })
+            foreach (var database in new[] { "identitydb", "catalogdb", "ordersdb", "ordersdb2" })
             {
                 var reads = (string)resources[$"{database}-readonly"]!["connectionString"]!;
                 Assert.StartsWith("Host={postgres.bindings.tcp.host}:{postgres.bindings.tcp.port};", reads, StringComparison.Ordinal);

@@ -125,7 +125,7 @@ public sealed class PostgresReplicationTests(SharedAppFixture fixture)
     [Fact]
     public async Task Each_service_database_exists_on_the_primary()
     {
-        foreach (var database in new[] { "identitydb", "catalogdb", "ordersdb" })
+        foreach (var database in new[] { "identitydb", "catalogdb", "ordersdb", "ordersdb2" })
         {
             await using var connection = await OpenAsync(database);
             Assert.Equal(database, connection.Database);

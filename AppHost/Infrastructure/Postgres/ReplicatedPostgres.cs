@@ -69,6 +69,17 @@ public sealed class ReplicatedPostgres
         return database;
     }
 
+    /// <summary>
+    /// Adds <paramref name="count"/> databases that together hold one service's data, split by bucket: <c>{name}</c>,
+    /// <c>{name}2</c>, … (one shard is the service's one database, as an unsharded service has it). Here they share the
+    /// cluster; a deployment may give each its own.
+    /// </summary>
+    public IReadOnlyList<ReplicatedPostgresDatabase> AddShards([ResourceName] string name, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        return [.. Enumerable.Range(1, count).Select(i => AddDatabase(i == 1 ? name : $"{name}{i}"))];
+    }
+
     /// <summary>The connection strings of <paramref name="role"/> to <paramref name="database"/>, healthy once it can log in.</summary>
     internal DatabaseLogin AddLogin(string database, string role)
     {

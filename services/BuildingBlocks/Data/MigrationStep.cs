@@ -53,37 +53,45 @@ public static class MigrationStep
     /// Returns once the database has every migration of <typeparamref name="TContext"/> (or is not reachable yet: then it
     /// tries again); throws after <see cref="Patience"/>.
     /// </summary>
-    public static async Task WaitForMigrationsAsync<TContext>(this IHost app, CancellationToken cancellationToken = default)
-        where TContext : DbContext
+    public static Task WaitForMigrationsAsync<TContext>(this IHost app, CancellationToken cancellationToken = default)
+        where TContext : DbContext =>
+        app.WaitForMigrationsAsync(async (services, ct) => await services.GetRequiredService<TContext>().Database.GetPendingMigrationsAsync(ct),
+            cancellationToken);
+
+    /// <summary>
+    /// Returns once <paramref name="pending"/> names no migration (or the database is not reachable yet: then it tries again);
+    /// throws after <see cref="Patience"/>.
+    /// </summary>
+    public static async Task WaitForMigrationsAsync(this IHost app, Func<IServiceProvider, CancellationToken, Task<IEnumerable<string>>> pending,
+        CancellationToken cancellationToken = default)
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MigrationStep));
         var deadline = DateTime.UtcNow + Patience;
         while (true)
         {
-            string pending;
+            string waiting;
             try
             {
                 await using var scope = app.Services.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<TContext>();
-                var migrations = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+                var migrations = (await pending(scope.ServiceProvider, cancellationToken)).ToList();
                 if (migrations.Count == 0)
                 {
                     return;
                 }
 
-                pending = string.Join(", ", migrations);
+                waiting = string.Join(", ", migrations);
             }
             catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException)
             {
-                pending = $"(database not reachable: {e.Message})";
+                waiting = $"(database not reachable: {e.Message})";
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"The migration step did not run within {Patience}: pending {pending}");
+                throw new TimeoutException($"The migration step did not run within {Patience}: pending {waiting}");
             }
 
-            logger.LogInformation("Waiting for the migration step: pending {Pending}", pending);
+            logger.LogInformation("Waiting for the migration step: pending {Pending}", waiting);
             await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
         }
     }
@@ -104,7 +112,13 @@ public static class MigrationStep
             await seed(db, scope.ServiceProvider, cancellationToken);
         }
 
-        if (app.Services.GetRequiredService<IConfiguration>()[LoginsKey] is { Length: > 0 } logins)
+        await db.RestrictConnectAsync(app.Services.GetRequiredService<IConfiguration>(), cancellationToken);
+    }
+
+    /// <summary>Leaves <paramref name="db"/>'s database open to <see cref="LoginsKey"/>'s roles only (if the AppHost names them).</summary>
+    public static async Task RestrictConnectAsync(this DbContext db, IConfiguration configuration, CancellationToken cancellationToken)
+    {
+        if (configuration[LoginsKey] is { Length: > 0 } logins)
         {
             await RestrictConnectAsync(db, logins.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), cancellationToken);
         }

@@ -12,13 +12,22 @@ public sealed class EventBusBuilder(IHostApplicationBuilder builder, Subscriptio
     private bool _consuming;
 
     /// <summary>
-    /// Handles every message once per consumer, in a transaction of <typeparamref name="TContext"/> together with the
-    /// handler's work; old inbox entries and published outbox events of that database are deleted after <c>EventBus:Retention</c>.
+    /// Handles every message once per consumer, in a transaction of the scope's <typeparamref name="TContext"/> together
+    /// with the handler's work (old entries are deleted by the database's outbox relay, <c>AddOutboxRelay</c>).
     /// </summary>
-    public EventBusBuilder AddInbox<TContext>() where TContext : DbContext
+    public EventBusBuilder AddInbox<TContext>() where TContext : DbContext =>
+        AddInbox((services, _, _) => ValueTask.FromResult(services.GetRequiredService<TContext>()));
+
+    /// <summary>
+    /// Handles every message once per consumer, in a transaction of the <typeparamref name="TContext"/> that
+    /// <paramref name="database"/> gives for the event — the database of a sharded service's shard that holds what the
+    /// event is about. The handler must use that same context (ask the scope for it the same way).
+    /// </summary>
+    public EventBusBuilder AddInbox<TContext>(Func<IServiceProvider, IntegrationEvent, CancellationToken, ValueTask<TContext>> database)
+        where TContext : DbContext
     {
-        builder.Services.AddScoped<IInbox, DatabaseInbox<TContext>>();
-        builder.Services.AddHostedService<MessageRetention<TContext>>();
+        builder.Services.AddScoped<IInbox>(services => new DatabaseInbox<TContext>(
+            (@event, ct) => database(services, @event, ct), services.GetRequiredService<Options.IOptions<EventBusOptions>>()));
         return this;
     }
 

@@ -49,23 +49,31 @@ public static class EventBusExtensions
 
     /// <summary>
     /// Publishes the outbox of the database behind the keyed Npgsql data source <paramref name="connectionName"/>
-    /// (as registered by <c>AddReplicatedDatabase</c>), and counts what waits in it (<see cref="OutboxMonitor"/>).
+    /// (as registered by <c>AddReplicatedDatabase</c>), counts what waits in it (<see cref="OutboxMonitor"/>) and deletes
+    /// its published events and old inbox entries after <c>EventBus:Retention</c> (<see cref="MessageRetention"/>). Once per
+    /// database: a sharded service calls it for each shard.
     /// </summary>
     public static IHostApplicationBuilder AddOutboxRelay(this IHostApplicationBuilder builder, string connectionName)
     {
-        builder.Services.AddHostedService(services => new OutboxRelay(
+        // AddSingleton, not AddHostedService: that adds one service per class, and a sharded service has a relay per shard.
+        builder.Services.AddSingleton<IHostedService>(services => new OutboxRelay(
             services.GetRequiredKeyedService<NpgsqlDataSource>(connectionName),
             connectionName,
             services.GetRequiredService<EventPublisher>(),
             services.GetRequiredService<MessagingMetrics>(),
             services.GetRequiredService<Options.IOptions<EventBusOptions>>(),
             services.GetRequiredService<Logging.ILogger<OutboxRelay>>()));
-        builder.Services.AddHostedService(services => new OutboxMonitor(
+        builder.Services.AddSingleton<IHostedService>(services => new OutboxMonitor(
             services.GetRequiredKeyedService<NpgsqlDataSource>(connectionName),
             connectionName,
             services.GetRequiredService<MessagingMetrics>(),
             services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<Logging.ILogger<OutboxMonitor>>()));
+        builder.Services.AddSingleton<IHostedService>(services => new MessageRetention(
+            services.GetRequiredKeyedService<NpgsqlDataSource>(connectionName),
+            services.GetRequiredService<Options.IOptions<EventBusOptions>>(),
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<Logging.ILogger<MessageRetention>>()));
         return builder;
     }
 }

@@ -1,8 +1,7 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Platform.Messaging;
 
@@ -10,10 +9,10 @@ namespace Platform.Messaging;
 /// Deletes what the outbox and the inbox no longer need: published events and handled message ids older than
 /// <see cref="EventBusOptions.Retention"/>. A message delivered again after that would be handled again, so the
 /// retention must outlast any redelivery — retries take seconds; a dead-lettered message replayed by hand days
-/// later is the case to size it for. Every instance runs it; the deletes do not mind each other.
+/// later is the case to size it for. Every instance runs it, for each database it relays; the deletes do not mind each other.
 /// </summary>
-internal sealed partial class MessageRetention<TContext>(IServiceScopeFactory scopes, IOptions<EventBusOptions> options,
-    TimeProvider time, ILogger<MessageRetention<TContext>> logger) : BackgroundService where TContext : DbContext
+internal sealed partial class MessageRetention(NpgsqlDataSource database, IOptions<EventBusOptions> options,
+    TimeProvider time, ILogger<MessageRetention> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,11 +21,9 @@ internal sealed partial class MessageRetention<TContext>(IServiceScopeFactory sc
         {
             try
             {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<TContext>();
                 var before = time.GetUtcNow() - options.Value.Retention;
-                var events = await db.Database.ExecuteSqlAsync($"DELETE FROM outbox_messages WHERE published_at < {before}", stoppingToken);
-                var handled = await db.Database.ExecuteSqlAsync($"DELETE FROM inbox_messages WHERE processed_at < {before}", stoppingToken);
+                var events = await DeleteAsync("DELETE FROM outbox_messages WHERE published_at < $1", before, stoppingToken);
+                var handled = await DeleteAsync("DELETE FROM inbox_messages WHERE processed_at < $1", before, stoppingToken);
                 if (events + handled > 0)
                 {
                     LogDeleted(logger, events, handled, before);
@@ -38,6 +35,13 @@ internal sealed partial class MessageRetention<TContext>(IServiceScopeFactory sc
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task<int> DeleteAsync(string sql, DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter { Value = before });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     [LoggerMessage(LogLevel.Information, "Deleted {Events} published outbox events and {Handled} inbox entries from before {Before}")]

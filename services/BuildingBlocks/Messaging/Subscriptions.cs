@@ -27,7 +27,7 @@ public sealed class Subscriptions
                 ?? throw new JsonException("The message body is null.");
             if (services.GetService<IInbox>() is { } inbox)
             {
-                return await inbox.HandleOnceAsync(message.Id, ct => Invoke(services, @event, ct), cancellationToken);
+                return await inbox.HandleOnceAsync(@event, message.Id, ct => Invoke(services, @event, ct), cancellationToken);
             }
 
             await Invoke(services, @event, cancellationToken);

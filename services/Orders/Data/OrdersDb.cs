@@ -4,6 +4,7 @@ using Platform.Orders.Ordering;
 
 namespace Platform.Orders.Data;
 
+/// <summary>One shard of the orders database (every shard has this schema; <c>shard_buckets</c> says which customers it holds).</summary>
 public sealed class OrdersDb(DbContextOptions<OrdersDb> options) : DbContext(options)
 {
     public DbSet<Order> Orders => Set<Order>();
@@ -15,6 +16,7 @@ public sealed class OrdersDb(DbContextOptions<OrdersDb> options) : DbContext(opt
         {
             order.ToTable("orders");
             order.Property(o => o.Id).HasColumnName("id").ValueGeneratedNever();
+            order.Property(o => o.Bucket).HasColumnName("bucket");
             order.Property(o => o.BuyerId).HasColumnName("buyer_id").HasMaxLength(100);
             order.Property(o => o.Status).HasColumnName("status").HasConversion<string>().HasMaxLength(20);
             order.Property(o => o.CreatedAt).HasColumnName("created_at");
@@ -23,6 +25,7 @@ public sealed class OrdersDb(DbContextOptions<OrdersDb> options) : DbContext(opt
             order.Property(o => o.IdempotencyKey).HasColumnName("idempotency_key").HasMaxLength(100);
             order.Property(o => o.RequestHash).HasColumnName("request_hash").HasMaxLength(64);
             order.HasIndex(o => new { o.BuyerId, o.CreatedAt }, "ix_orders_buyer_created").IsDescending(false, true);
+            order.HasIndex(o => o.Bucket, "ix_orders_bucket"); // a bucket's orders, when it is moved to another shard
             order.HasIndex(o => o.CreatedAt, "ix_orders_processing_created").HasFilter("status = 'Processing'"); // the deadline's search
             // One order per key and customer; the database settles concurrent retries.
             order.HasIndex(o => new { o.BuyerId, o.IdempotencyKey }, "ux_orders_buyer_idempotency_key")

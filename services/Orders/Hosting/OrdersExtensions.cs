@@ -1,4 +1,5 @@
 using Platform.Contracts;
+using Platform.Data.Sharding;
 using Platform.Orders.Data;
 using Platform.Orders.Ordering;
 
@@ -7,19 +8,30 @@ namespace Platform.Orders.Hosting;
 /// <summary>How the orders service is wired: its database, messaging and API.</summary>
 public static class OrdersExtensions
 {
-    /// <summary><c>ordersdb</c>: commands on the Postgres primary, queries on its read replicas.</summary>
+    /// <summary>
+    /// The orders' shards (<c>Sharding:Shards</c>, else <c>ordersdb</c> alone), customers spread over them by bucket: on
+    /// each, commands on the Postgres primary and queries on its read replicas.
+    /// </summary>
     public static IHostApplicationBuilder AddOrdersDatabase(this IHostApplicationBuilder builder) =>
-        builder.AddReplicatedDatabase<OrdersDb>("ordersdb");
+        builder.AddShardedDatabase<OrdersDb>(OrderShards.DefaultShard);
 
-    /// <summary>Publishes <c>OrderPlaced</c>, <c>OrderSettled</c> and <c>OrderExpired</c> from the outbox; consumes the outcomes (stock rejected, payment succeeded or failed) through the inbox.</summary>
+    /// <summary>
+    /// Publishes <c>OrderPlaced</c>, <c>OrderSettled</c> and <c>OrderExpired</c> from each shard's outbox; consumes the
+    /// outcomes (stock rejected, payment succeeded or failed) through the inbox of the order's shard.
+    /// </summary>
     public static IHostApplicationBuilder AddOrdersMessaging(this IHostApplicationBuilder builder)
     {
         builder.AddEventBus("eventbus", consumer: "orders")
-            .AddInbox<OrdersDb>()
+            .AddInbox((services, @event, ct) => services.GetRequiredService<ShardSession<OrdersDb>>().ForOrderAsync(OrderShards.OrderOf(@event), ct))
             .AddSubscription<StockRejected, StockRejectedHandler>()
             .AddSubscription<PaymentSucceeded, PaymentSucceededHandler>()
             .AddSubscription<PaymentFailed, PaymentFailedHandler>();
-        return builder.AddOutboxRelay("ordersdb");
+        foreach (var shard in builder.ShardNames(OrderShards.DefaultShard))
+        {
+            builder.AddOutboxRelay(shard);
+        }
+
+        return builder;
     }
 
     /// <summary>The orders' business metrics (<see cref="OrderMetrics"/>): placed, settled, time to settle, the oldest still processing.</summary>

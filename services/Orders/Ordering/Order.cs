@@ -3,7 +3,11 @@ namespace Platform.Orders.Ordering;
 /// <summary>A customer's order. Placed as <see cref="OrderStatus.Processing"/>; stock and payment settle it in the background.</summary>
 public sealed class Order
 {
+    /// <summary>Carries <see cref="Bucket"/> (<see cref="Platform.Data.Sharding.Buckets.NewId"/>): events about the order find its shard without a lookup.</summary>
     public Guid Id { get; set; }
+
+    /// <summary>The customer's bucket, which decides the shard the order is on (all of a customer's orders are on one).</summary>
+    public short Bucket { get; set; }
 
     /// <summary>The <c>sub</c> of the customer who placed it: only they can see it.</summary>
     public required string BuyerId { get; set; }

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Platform.Contracts;
+using Platform.Data.Sharding;
 using Platform.Messaging;
 using Platform.Orders.Data;
 
@@ -22,8 +23,8 @@ public sealed class OrderDeadlineOptions
 /// and payments cancels the charge. Every instance runs it: an order moves in the same statement as any late outcome
 /// would move it (<see cref="OrderSettlement.SettleAsync"/>), so it expires once, and only if nothing settled it first.
 /// </summary>
-/// <remarks>Each check also samples when the oldest order still processing was placed (<see cref="OrderMetrics"/>).</remarks>
-public sealed partial class OrderDeadline(IServiceScopeFactory scopes, IOptions<OrderDeadlineOptions> options, TimeProvider time,
+/// <remarks>Each check goes over every shard, and samples when the oldest order still processing was placed (<see cref="OrderMetrics"/>).</remarks>
+public sealed partial class OrderDeadline(ShardedDatabase<OrdersDb> shards, IOptions<OrderDeadlineOptions> options, TimeProvider time,
     OrderMetrics metrics, ILogger<OrderDeadline> logger) : BackgroundService
 {
     private const int BatchSize = 100;
@@ -33,25 +34,33 @@ public sealed partial class OrderDeadline(IServiceScopeFactory scopes, IOptions<
         using var timer = new PeriodicTimer(options.Value.DeadlineCheckInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            try
+            DateTimeOffset? oldest = null;
+            foreach (var shard in shards.Shards)
             {
-                while (await ExpireBatchAsync(stoppingToken) == BatchSize)
+                try
                 {
-                }
+                    while (await ExpireBatchAsync(shard, stoppingToken) == BatchSize)
+                    {
+                    }
 
-                await SampleOldestProcessingAsync(stoppingToken);
+                    await using var db = shard.CreateContext();
+                    var shardOldest = await db.Orders.Where(o => o.Status == OrderStatus.Processing)
+                        .MinAsync(o => (DateTimeOffset?)o.CreatedAt, stoppingToken);
+                    oldest = shardOldest < oldest || oldest is null ? shardOldest : oldest;
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogNotChecked(logger, shard.Name, e.Message); // that shard is away: next time
+                }
             }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogNotChecked(logger, e.Message); // the database is away: next time
-            }
+
+            metrics.OldestProcessing(oldest);
         }
     }
 
-    private async Task<int> ExpireBatchAsync(CancellationToken cancellationToken)
+    private async Task<int> ExpireBatchAsync(Shard<OrdersDb> shard, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<OrdersDb>();
+        await using var db = shard.CreateContext();
         var cutoff = time.GetUtcNow() - options.Value.SettleDeadline;
         var overdue = await db.Orders.Where(o => o.Status == OrderStatus.Processing && o.CreatedAt < cutoff)
             .OrderBy(o => o.CreatedAt).Select(o => o.Id).Take(BatchSize).ToListAsync(cancellationToken);
@@ -77,17 +86,9 @@ public sealed partial class OrderDeadline(IServiceScopeFactory scopes, IOptions<
         return overdue.Count;
     }
 
-    private async Task SampleOldestProcessingAsync(CancellationToken cancellationToken)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<OrdersDb>();
-        metrics.OldestProcessing(await db.Orders.Where(o => o.Status == OrderStatus.Processing)
-            .MinAsync(o => (DateTimeOffset?)o.CreatedAt, cancellationToken));
-    }
-
     [LoggerMessage(LogLevel.Warning, "Order {OrderId} was not settled in time: cancelled")]
     private static partial void LogExpired(ILogger logger, Guid orderId);
 
-    [LoggerMessage(LogLevel.Warning, "Could not look for orders past their deadline: {Reason}")]
-    private static partial void LogNotChecked(ILogger logger, string reason);
+    [LoggerMessage(LogLevel.Warning, "Could not look for orders past their deadline on {Shard}: {Reason}")]
+    private static partial void LogNotChecked(ILogger logger, string shard, string reason);
 }

@@ -1,18 +1,21 @@
 using Microsoft.EntityFrameworkCore;
 using Platform.Contracts;
+using Platform.Data.Sharding;
 using Platform.Messaging;
 using Platform.Orders.Data;
 
 namespace Platform.Orders.Ordering;
 
-// How the background steps settle an order: one outcome event each, handled once (inbox) in one transaction. Only an
-// order that is still processing moves: a terminal state never changes, whatever arrives late or twice.
+// How the background steps settle an order: one outcome event each, handled once (inbox) in one transaction on the order's
+// shard (the inbox and the handler get the same context from the session). Only an order that is still processing moves:
+// a terminal state never changes, whatever arrives late or twice.
 
-public sealed class StockRejectedHandler(OrdersDb db, TimeProvider time, ILogger<OrderLog> logger, OrderMetrics metrics)
+public sealed class StockRejectedHandler(ShardSession<OrdersDb> shards, TimeProvider time, ILogger<OrderLog> logger, OrderMetrics metrics)
     : IIntegrationEventHandler<StockRejected>
 {
     public async Task HandleAsync(StockRejected integrationEvent, CancellationToken cancellationToken)
     {
+        var db = await shards.ForOrderAsync(integrationEvent.OrderId, cancellationToken);
         if (await db.SettleAsync(integrationEvent.OrderId, OrderStatus.Cancelled, integrationEvent.Reason, [], time, cancellationToken) is { } waited)
         {
             OrderLog.Cancelled(logger, integrationEvent.OrderId, integrationEvent.Reason);
@@ -21,11 +24,12 @@ public sealed class StockRejectedHandler(OrdersDb db, TimeProvider time, ILogger
     }
 }
 
-public sealed class PaymentSucceededHandler(OrdersDb db, TimeProvider time, ILogger<OrderLog> logger, OrderMetrics metrics)
+public sealed class PaymentSucceededHandler(ShardSession<OrdersDb> shards, TimeProvider time, ILogger<OrderLog> logger, OrderMetrics metrics)
     : IIntegrationEventHandler<PaymentSucceeded>
 {
     public async Task HandleAsync(PaymentSucceeded integrationEvent, CancellationToken cancellationToken)
     {
+        var db = await shards.ForOrderAsync(integrationEvent.OrderId, cancellationToken);
         if (await db.SettleAsync(integrationEvent.OrderId, OrderStatus.Confirmed, null, integrationEvent.Items, time, cancellationToken) is { } waited)
         {
             OrderLog.Confirmed(logger, integrationEvent.OrderId);
@@ -34,11 +38,12 @@ public sealed class PaymentSucceededHandler(OrdersDb db, TimeProvider time, ILog
     }
 }
 
-public sealed class PaymentFailedHandler(OrdersDb db, TimeProvider time, ILogger<OrderLog> logger, OrderMetrics metrics)
+public sealed class PaymentFailedHandler(ShardSession<OrdersDb> shards, TimeProvider time, ILogger<OrderLog> logger, OrderMetrics metrics)
     : IIntegrationEventHandler<PaymentFailed>
 {
     public async Task HandleAsync(PaymentFailed integrationEvent, CancellationToken cancellationToken)
     {
+        var db = await shards.ForOrderAsync(integrationEvent.OrderId, cancellationToken);
         if (await db.SettleAsync(integrationEvent.OrderId, OrderStatus.Cancelled, integrationEvent.Reason, integrationEvent.Items, time, cancellationToken) is { } waited)
         {
             OrderLog.Cancelled(logger, integrationEvent.OrderId, integrationEvent.Reason);

@@ -8,6 +8,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Platform.Contracts;
 using Platform.Data;
+using Platform.Data.Sharding;
 using Platform.Messaging;
 using Platform.Orders.Data;
 using static Microsoft.Extensions.Hosting.AuthenticationExtensions;
@@ -15,8 +16,8 @@ using static Microsoft.Extensions.Hosting.AuthenticationExtensions;
 namespace Platform.Orders.Ordering;
 
 /// <summary>
-/// Orders over HTTP (scope <c>orders</c>). Placing an order is a command on the primary that answers
-/// 202 at once; reading orders are queries on the replicas. A customer only ever sees their own orders:
+/// Orders over HTTP (scope <c>orders</c>), each on the shard of its customer's bucket. Placing an order is a command on
+/// that shard's primary that answers 202 at once; reading orders are queries on its replicas. A customer only ever sees their own orders:
 /// the owner is part of every query, so someone else's order is simply not found (404).
 /// </summary>
 public static class OrdersApi
@@ -43,7 +44,7 @@ public static class OrdersApi
     /// </summary>
     private static async Task<Results<Accepted<OrderAccepted>, ValidationProblem, ProblemHttpResult>> PlaceAsync(
         PlaceOrderRequest request, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
-        OrdersDb db, ReplicatedDatabase<OrdersDb> database, TimeProvider time, HttpContext http, ILogger<OrderLog> logger, OrderMetrics metrics, CancellationToken ct)
+        ShardSession<OrdersDb> shards, TimeProvider time, HttpContext http, ILogger<OrderLog> logger, OrderMetrics metrics, CancellationToken ct)
     {
         if (Validate(request, idempotencyKey) is { } invalid)
         {
@@ -51,10 +52,12 @@ public static class OrdersApi
         }
 
         var buyer = Buyer(http.User);
+        var bucket = Buckets.Of(buyer);
         var hash = RequestHash(request);
         var order = new Order
         {
-            Id = Guid.CreateVersion7(),
+            Id = Buckets.NewId(bucket),
+            Bucket = (short)bucket,
             BuyerId = buyer,
             Status = OrderStatus.Processing,
             CreatedAt = time.GetUtcNow(),
@@ -62,32 +65,50 @@ public static class OrdersApi
             RequestHash = hash,
             Lines = [.. request.Items.Select(item => new OrderLine { ProductId = item.ProductId, Quantity = item.Quantity })],
         };
-        db.Orders.Add(order);
-        // Same transaction as the order: the event is published (by the outbox relay) if and only if the order exists.
-        db.AddEvent(new OrderPlaced(order.Id, buyer, [.. request.Items.Select(item => new OrderLineItem(item.ProductId, item.Quantity))]));
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } && idempotencyKey is not null)
-        {
-            // A retry: the key's order exists (placed earlier, or by a concurrent retry a moment ago). The
-            // unique index decides, in one round trip on the common path and without a check-then-insert race.
-            db.ChangeTracker.Clear();
-            return await ReplayAsync((await FindByKeyAsync(db, buyer, idempotencyKey, ct))!, hash, database, http, ct);
-        }
+            // The customer's shard; none while the bucket is being moved: 503, and the client's retry (same key) is safe.
+            var shard = await shards.Database.RouteAsync(bucket, TimeSpan.Zero, ct);
+            var db = shards.Write(shard);
+            db.Orders.Add(order);
+            // Same transaction as the order: the event is published (by the outbox relay) if and only if the order exists.
+            db.AddEvent(new OrderPlaced(order.Id, buyer, [.. request.Items.Select(item => new OrderLineItem(item.ProductId, item.Quantity))]));
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } && idempotencyKey is not null)
+            {
+                // A retry: the key's order exists (placed earlier, or by a concurrent retry a moment ago). The
+                // unique index decides, in one round trip on the common path and without a check-then-insert race.
+                db.ChangeTracker.Clear();
+                return await ReplayAsync((await FindByKeyAsync(db, buyer, idempotencyKey, ct))!, hash, shard, http, ct);
+            }
+            catch (DbUpdateException e) when (BucketOwnership.IsNotOwned(e) && attempt == 1)
+            {
+                // The bucket moved since this process last read the map: read it again and place the order where it is now.
+                db.ChangeTracker.Clear();
+                await shards.Database.RefreshAsync(TimeSpan.Zero, ct);
+                continue;
+            }
+            catch (DbUpdateException e) when (BucketOwnership.IsNotOwned(e))
+            {
+                throw new ShardUnavailableException(bucket);
+            }
 
-        OrderLog.Placed(logger, order.Id, order.Lines.Sum(l => l.Quantity));
-        metrics.Placed();
-        return await AcceptedAsync(order, database, http, ct);
+            OrderLog.Placed(logger, order.Id, order.Lines.Sum(l => l.Quantity));
+            metrics.Placed();
+            return await AcceptedAsync(order, shard, http, ct);
+        }
     }
 
     private static async Task<Results<Ok<OrderResponse>, NotFound>> GetAsync(
         Guid id, [FromHeader(Name = ConsistencyToken.HeaderName)] ConsistencyToken? after,
-        ReplicatedDatabase<OrdersDb> database, HttpContext http, CancellationToken ct)
+        ShardedDatabase<OrdersDb> shards, HttpContext http, CancellationToken ct)
     {
         var buyer = Buyer(http.User);
-        await using var read = await database.ReadAsync(after, ct);
+        var shard = await shards.RouteAsync(Buckets.Of(buyer), TimeSpan.Zero, ct);
+        await using var read = await shard.Database.ReadAsync(after, ct);
         var order = await read.Db.Orders.Where(o => o.Id == id && o.BuyerId == buyer)
             .Select(o => new { o.Id, o.Status, o.CreatedAt, o.SettledAt, o.CancelReason, Lines = o.Lines.OrderBy(l => l.ProductId).ToList() })
             .FirstOrDefaultAsync(ct);
@@ -103,19 +124,20 @@ public static class OrdersApi
 
     /// <summary>The caller's own orders, newest first.</summary>
     /// <param name="after">The <c>Consistency-Token</c> of the caller's last order: the list includes it.</param>
-    /// <param name="database">Replica-aware access to the orders database.</param>
+    /// <param name="shards">The orders' shards (the caller's orders are all on one).</param>
     /// <param name="http">The request (the caller's identity).</param>
     /// <param name="ct">Request aborted.</param>
     /// <param name="page">1-based page number.</param>
     /// <param name="pageSize">Orders per page (1–100).</param>
     private static async Task<Ok<OrderPage>> ListAsync(
-        [FromHeader(Name = ConsistencyToken.HeaderName)] ConsistencyToken? after, ReplicatedDatabase<OrdersDb> database, HttpContext http,
+        [FromHeader(Name = ConsistencyToken.HeaderName)] ConsistencyToken? after, ShardedDatabase<OrdersDb> shards, HttpContext http,
         CancellationToken ct, [Range(1, 10_000)] int page = 1, [Range(1, 100)] int pageSize = 20)
     {
         // Parameters one by one, not [AsParameters]: see the catalog's product list (dotnet/aspnetcore#65348).
         var query = new OrderQuery(page, pageSize);
         var buyer = Buyer(http.User);
-        await using var read = await database.ReadAsync(after, ct);
+        var shard = await shards.RouteAsync(Buckets.Of(buyer), TimeSpan.Zero, ct);
+        await using var read = await shard.Database.ReadAsync(after, ct);
         var mine = read.Db.Orders.Where(o => o.BuyerId == buyer);
         var total = await mine.CountAsync(ct);
         var orders = await mine.OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id)
@@ -135,7 +157,7 @@ public static class OrdersApi
     }
 
     private static async Task<Results<Accepted<OrderAccepted>, ValidationProblem, ProblemHttpResult>> ReplayAsync(
-        Order earlier, string hash, ReplicatedDatabase<OrdersDb> database, HttpContext http, CancellationToken ct)
+        Order earlier, string hash, Shard<OrdersDb> shard, HttpContext http, CancellationToken ct)
     {
         if (earlier.RequestHash != hash)
         {
@@ -144,13 +166,13 @@ public static class OrdersApi
         }
 
         http.Response.Headers["Idempotent-Replayed"] = "true";
-        return await AcceptedAsync(earlier, database, http, ct);
+        return await AcceptedAsync(earlier, shard, http, ct);
     }
 
     private static async Task<Results<Accepted<OrderAccepted>, ValidationProblem, ProblemHttpResult>> AcceptedAsync(
-        Order order, ReplicatedDatabase<OrdersDb> database, HttpContext http, CancellationToken ct)
+        Order order, Shard<OrdersDb> shard, HttpContext http, CancellationToken ct)
     {
-        http.Response.Headers[ConsistencyToken.HeaderName] = (await database.WrittenAsync(ct)).ToString();
+        http.Response.Headers[ConsistencyToken.HeaderName] = (await shard.Database.WrittenAsync(ct)).ToString();
         return TypedResults.Accepted($"{http.Request.PathBase}/orders/{order.Id}", new OrderAccepted(order.Id, StatusName(order.Status)));
     }
 

@@ -18,7 +18,7 @@ public sealed class GeneratedKubernetes : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        await GenerateAsync(Output, [.. Settings, "--Infrastructure:PostgresReadReplicas=2"]);
+        await GenerateAsync(Output, [.. Settings, "--Infrastructure:PostgresReadReplicas=2", "--Orders:Shards=2"]);
         Dev = await RenderAsync(Path.Combine(Output, "overlays", "dev"));
         Prod = await RenderAsync(Path.Combine(Output, "overlays", "prod"));
     }
@@ -530,6 +530,7 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
         var databases = generated.Prod.OfType<PostgresDatabase>().ToDictionary(d => d.Spec.Name, d => d.Spec.Owner);
         Assert.Equal("catalog", databases["catalogdb"]);
         Assert.Equal("orders", databases["ordersdb"]);
+        Assert.Equal("orders", databases["ordersdb2"]); // the second shard
         Assert.Equal("identity", databases["identitydb"]);
         Assert.All(generated.Prod.OfType<PostgresDatabase>(), d => Assert.Equal("postgres", d.Spec.Cluster["name"]));
 
@@ -550,9 +551,12 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
         foreach (var job in generated.Prod.OfType<V1Job>())
         {
             var env = job.Spec.Template.Spec.Containers.Single().Env;
-            var database = Regex.Match(env.Single(e => e.Name.StartsWith("ConnectionStrings__", StringComparison.Ordinal) && e.Value?.Contains("postgres-rw", StringComparison.Ordinal) == true).Value,
-                "Database=([^;]+)").Groups[1].Value;
-            Assert.Equal(logins[database].Distinct().Order(StringComparer.Ordinal), env.Single(e => e.Name == "Database__Logins").Value.Split(';'));
+            // One database, or each shard of a sharded service's.
+            var databases = env.Where(e => e.Name.StartsWith("ConnectionStrings__", StringComparison.Ordinal) && e.Value?.Contains("postgres-rw", StringComparison.Ordinal) == true)
+                .Select(e => Regex.Match(e.Value, "Database=([^;]+)").Groups[1].Value).ToList();
+            Assert.NotEmpty(databases);
+            Assert.All(databases, database =>
+                Assert.Equal(logins[database].Distinct().Order(StringComparer.Ordinal), env.Single(e => e.Name == "Database__Logins").Value.Split(';')));
         }
 //#if (workers)
 

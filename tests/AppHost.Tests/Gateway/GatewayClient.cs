@@ -15,6 +15,18 @@ internal static class GatewayClient
 
     public static HttpClient Create(Uri baseAddress, string? accessToken = null, string? from = null)
     {
+        var client = new HttpClient(Handler(from)) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        if (accessToken is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        }
+
+        return client;
+    }
+
+    /// <summary>A handler that follows no redirect and connects from <paramref name="from"/> (a loopback address), if given.</summary>
+    public static SocketsHttpHandler Handler(string? from)
+    {
         var handler = new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(1) };
         if (from is not null)
         {
@@ -36,12 +48,6 @@ internal static class GatewayClient
             };
         }
 
-        var client = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        if (accessToken is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        }
-
-        return client;
+        return handler;
     }
 }

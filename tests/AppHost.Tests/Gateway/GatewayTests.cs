@@ -162,7 +162,7 @@ public sealed class GatewayTests(SharedAppFixture fixture)
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(0L, await Databases.ScalarAsync<long>(fixture.App, "ordersdb", "SELECT count(*) FROM orders WHERE idempotency_key = $1", key));
+        Assert.Equal(0L, await Databases.CountOrdersAsync(fixture.App, "SELECT count(*) FROM orders WHERE idempotency_key = $1", key));
     }
 
     [Fact]
@@ -222,9 +222,9 @@ public sealed class GatewayTests(SharedAppFixture fixture)
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var orderId = (await response.Content.ReadFromJsonAsync<OrderAccepted>(Cancellation))!.OrderId;
         // The OrderPlaced event written with the order keeps the request's trace: the client's trace id, through the gateway.
-        var traceParent = await Databases.ScalarAsync<string>(fixture.App, "ordersdb",
+        var traceParent = await Databases.OrdersScalarAsync<string>(fixture.App,
             "SELECT trace_parent FROM outbox_messages WHERE payload::text LIKE '%' || $1 || '%'", orderId.ToString());
-        Assert.Equal(traceId.ToString(), traceParent.Split('-')[1]);
+        Assert.Equal(traceId.ToString(), traceParent?.Split('-')[1]);
     }
 
     [Fact]

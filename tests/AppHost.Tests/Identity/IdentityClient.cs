@@ -6,8 +6,11 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Platform.AppHost.Tests.Identity;
 
-/// <summary>Drives the running identity service the way a browser and a client application would.</summary>
-internal sealed class IdentityClient(DistributedApplication app)
+/// <summary>
+/// Drives the running identity service the way a browser and a client application would — from <paramref name="from"/>
+/// (another loopback address: a client of its own to the login limit), if given.
+/// </summary>
+internal sealed class IdentityClient(DistributedApplication app, string? from = null)
 {
     public const string WebRedirectUri = "http://localhost:5200/signin-oidc";
     public const string Admin = "admin@platform.test";
@@ -81,14 +84,15 @@ internal sealed class IdentityClient(DistributedApplication app)
     /// <summary>The anti-forgery token of a page's form.</summary>
     public static string AntiforgeryToken(string page) => CodeFlowSignIn.AntiforgeryToken(page);
 
-    public HttpClient Browser() => new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() })
+    public HttpClient Browser()
     {
-        BaseAddress = BaseAddress,
-        Timeout = RequestTimeout,
-    };
+        var handler = Gateway.GatewayClient.Handler(from);
+        handler.CookieContainer = new CookieContainer();
+        return new(handler) { BaseAddress = BaseAddress, Timeout = RequestTimeout };
+    }
 
     /// <summary>A client for one call; a short timeout, so that a service that is down fails the test instead of stalling it.</summary>
-    public HttpClient Http() => new() { BaseAddress = BaseAddress, Timeout = RequestTimeout };
+    public HttpClient Http() => new(Gateway.GatewayClient.Handler(from)) { BaseAddress = BaseAddress, Timeout = RequestTimeout };
 
     // A safety net, not a speed check: the first requests after a start on a busy 2-core machine can take long.
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);

@@ -22,6 +22,7 @@ public sealed class BadInputWalkerTests(SharedAppFixture fixture)
         ("identitydb", "AspNetUsers"), ("identitydb", "AspNetUserRoles"),
         ("catalogdb", "products"), ("catalogdb", "stock_reservations"),
         ("ordersdb", "orders"), ("ordersdb", "order_lines"), ("ordersdb", "outbox_messages"),
+        ("ordersdb2", "orders"), ("ordersdb2", "order_lines"), ("ordersdb2", "outbox_messages"),
     ];
 
     [Fact]

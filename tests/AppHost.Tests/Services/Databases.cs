@@ -1,9 +1,11 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Platform.AppHost.Tests.Services;
 
 /// <summary>Direct access to the platform's Postgres servers, to check what a request did (or did not) write.</summary>
-internal static class Databases
+internal static partial class Databases
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
@@ -30,6 +32,47 @@ internal static class Databases
 
         return (T)(await command.ExecuteScalarAsync(Cancellation))!;
     }
+
+    /// <summary>The orders' shards in the running app: <c>ordersdb</c>, <c>ordersdb2</c>, … (a customer's orders are all on one).</summary>
+    public static IReadOnlyList<string> OrderShards(DistributedApplication app) =>
+        [.. app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<IResourceWithConnectionString>()
+            .Select(r => r.Name).Where(name => OrderShardName().IsMatch(name)).Order(StringComparer.Ordinal)];
+
+    /// <summary>A count (<c>count(*)</c>) over every orders shard, added up.</summary>
+    public static async Task<long> CountOrdersAsync(DistributedApplication app, string sql, params object[] parameters)
+    {
+        var total = 0L;
+        foreach (var shard in OrderShards(app))
+        {
+            total += await ScalarAsync<long>(app, shard, sql, parameters);
+        }
+
+        return total;
+    }
+
+    /// <summary>A scalar from the orders shard that has one (not null): where the order is.</summary>
+    public static async Task<T?> OrdersScalarAsync<T>(DistributedApplication app, string sql, params object[] parameters) where T : class
+    {
+        foreach (var shard in OrderShards(app))
+        {
+            await using var connection = await OpenAsync(app, shard);
+            await using var command = new NpgsqlCommand(sql, connection);
+            foreach (var parameter in parameters)
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+            }
+
+            if (await command.ExecuteScalarAsync(Cancellation) is T value)
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
+
+    [GeneratedRegex("^ordersdb[0-9]*$")]
+    private static partial Regex OrderShardName();
 }
 
 /// <summary>

@@ -43,10 +43,10 @@ public sealed class OrderChaosTests(SharedAppFixture fixture)
 
         var ids = placed.Select(p => p.Id).ToArray();
         await Eventually.ReachesAsync(
-            () => Databases.ScalarAsync<long>(fixture.App, "ordersdb", "SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'Processing'", ids),
+            () => Databases.CountOrdersAsync(fixture.App, "SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'Processing'", ids),
             processing => processing == 0, processing => $"{processing} of {Orders} orders still processing after {Patience.TotalSeconds} s.", Patience);
 
-        Assert.Equal((long)Orders, await Databases.ScalarAsync<long>(fixture.App, "ordersdb",
+        Assert.Equal((long)Orders, await Databases.CountOrdersAsync(fixture.App,
             "SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'Confirmed'", ids));
         Assert.Equal((long)Orders, await Databases.ScalarAsync<long>(fixture.App, "paymentsdb",
             "SELECT count(*) FROM payments WHERE order_id = ANY($1)", ids)); // one charge each: the key is the order

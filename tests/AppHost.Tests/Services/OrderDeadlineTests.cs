@@ -61,7 +61,7 @@ public sealed class OrderDeadlineTests(DeclinedPaymentsFixture fixture)
             Assert.Equal(0L, await Payments.ChargesAsync(app, placed.Id));
             Assert.Equal("voided", await Payments.StatusAsync(app, placed.Id));
             Assert.Equal("cancelled", (await flow.GetAsync(placed)).Status);
-            Assert.Equal(1L, await Databases.ScalarAsync<long>(app, "ordersdb",
+            Assert.Equal(1L, await Databases.CountOrdersAsync(app,
                 "SELECT count(*) FROM outbox_messages WHERE type = 'OrderExpired' AND payload->>'orderId' = $1", placed.Id.ToString()));
             Assert.Equal(5, await flow.StockAsync(productId));
         }

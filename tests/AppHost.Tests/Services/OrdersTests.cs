@@ -172,5 +172,5 @@ public sealed class OrdersTests(SharedAppFixture fixture)
         Assert.Equal(0L, await CountAsync("SELECT count(*) FROM orders WHERE idempotency_key = $1", key));
     }
 
-    private Task<long> CountAsync(string sql, params object[] parameters) => Databases.ScalarAsync<long>(fixture.App, "ordersdb", sql, parameters);
+    private Task<long> CountAsync(string sql, params object[] parameters) => Databases.CountOrdersAsync(fixture.App, sql, parameters);
 }

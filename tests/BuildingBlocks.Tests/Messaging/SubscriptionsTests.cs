@@ -28,7 +28,7 @@ public sealed class SubscriptionsTests
     /// <summary>An inbox that has seen every message before.</summary>
     private sealed class SeenBefore : IInbox
     {
-        public Task<bool> HandleOnceAsync(Guid messageId, Func<CancellationToken, Task> handle, CancellationToken cancellationToken) =>
+        public Task<bool> HandleOnceAsync(IntegrationEvent integrationEvent, Guid messageId, Func<CancellationToken, Task> handle, CancellationToken cancellationToken) =>
             Task.FromResult(false);
     }
 

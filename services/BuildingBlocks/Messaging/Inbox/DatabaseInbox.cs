@@ -7,13 +7,17 @@ namespace Platform.Messaging.Inbox;
 /// The inbox in the consumer's own database: one transaction records the message id, runs the handler
 /// (whose changes and outgoing events go through the same scoped <typeparamref name="TContext"/>) and
 /// commits. A redelivered message finds its row and is skipped; a crash before the commit leaves no trace.
+/// <paramref name="database"/> picks the context for an event (the scope's own, or the one of the event's shard); the handler
+/// must work through that same context.
 /// </summary>
-internal sealed class DatabaseInbox<TContext>(TContext db, IOptions<EventBusOptions> options) : IInbox where TContext : DbContext
+internal sealed class DatabaseInbox<TContext>(
+    Func<IntegrationEvent, CancellationToken, ValueTask<TContext>> database, IOptions<EventBusOptions> options) : IInbox where TContext : DbContext
 {
-    public Task<bool> HandleOnceAsync(Guid messageId, Func<CancellationToken, Task> handle, CancellationToken cancellationToken)
+    public async Task<bool> HandleOnceAsync(IntegrationEvent integrationEvent, Guid messageId, Func<CancellationToken, Task> handle, CancellationToken cancellationToken)
     {
         var consumer = options.Value.Consumer;
-        return db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        var db = await database(integrationEvent, cancellationToken);
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
         {
             db.ChangeTracker.Clear(); // a retried attempt starts from nothing
             db.Database.AutoSavepointsEnabled = false; // all or nothing anyway: no SAVEPOINT round trip before SaveChanges

@@ -4,5 +4,9 @@ namespace Platform.Messaging.Inbox;
 public interface IInbox
 {
     /// <summary>Runs <paramref name="handle"/> unless this consumer has handled <paramref name="messageId"/> before; false when skipped.</summary>
-    Task<bool> HandleOnceAsync(Guid messageId, Func<CancellationToken, Task> handle, CancellationToken cancellationToken);
+    /// <param name="integrationEvent">The message's event: which database it belongs to, where there are several (shards).</param>
+    /// <param name="messageId">The message's id.</param>
+    /// <param name="handle">The handler's work.</param>
+    /// <param name="cancellationToken">Stopping.</param>
+    Task<bool> HandleOnceAsync(IntegrationEvent integrationEvent, Guid messageId, Func<CancellationToken, Task> handle, CancellationToken cancellationToken);
 }

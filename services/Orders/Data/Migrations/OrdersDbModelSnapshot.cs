@@ -117,6 +117,10 @@ namespace Platform.Orders.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<short>("Bucket")
+                        .HasColumnType("smallint")
+                        .HasColumnName("bucket");
+
                     b.Property<string>("BuyerId")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -153,6 +157,8 @@ namespace Platform.Orders.Data.Migrations
                         .HasColumnName("status");
 
                     b.HasKey("Id");
+
+                    b.HasIndex(new[] { "Bucket" }, "ix_orders_bucket");
 
                     b.HasIndex(new[] { "BuyerId", "CreatedAt" }, "ix_orders_buyer_created")
                         .IsDescending(false, true);
