@@ -47,6 +47,7 @@ var orders = builder.AddService<Projects.Platform_Orders>("orders")
         consumes: [typeof(StockRejected), typeof(PaymentSucceeded), typeof(PaymentFailed)],
         publishes: [typeof(OrderPlaced), typeof(OrderExpired), typeof(OrderSettled)])
     .WithDeadLetterRedrive(eventBus, "orders")  // operator command: outcomes that failed for good, handled again
+    .WithBucketMoves(ordersShards)              // operator command: a bucket of customers to another shard, online
     .WithReference(identity)
     .WithSettingsFrom("Orders")                 // --Orders:SettleDeadline: unsettled orders are cancelled after it
     .WithInstances(instances)

@@ -7,7 +7,13 @@ if (MigrationStep.IsRequested(args))
 {
     // The AppHost runs this once before the service starts (orders-migrations): every shard, and the buckets given out.
     await ShardedMigrationStep.RunAsync<OrdersDb>(args, builder => builder.AddServiceDefaults().AddOrdersDatabase());
-    return;
+    return 0;
+}
+
+if (BucketMover.IsRequested(args))
+{
+    // Run by the AppHost's "Move bucket" command (or a Job in a cluster): move-bucket <bucket> <target shard>.
+    return await BucketMover.RunAsync<OrdersDb>(args, builder => builder.AddServiceDefaults().AddOrdersDatabase(), new OrderBucketRows());
 }
 
 var builder = WebApplication.CreateBuilder(args);
@@ -26,3 +32,4 @@ app.MapApiDefaults();           // /health, /alive, the OpenAPI document
 app.MapOrders();
 
 app.Run();
+return 0;

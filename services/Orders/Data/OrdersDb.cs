@@ -9,6 +9,9 @@ public sealed class OrdersDb(DbContextOptions<OrdersDb> options) : DbContext(opt
 {
     public DbSet<Order> Orders => Set<Order>();
 
+    /// <summary>The buckets this shard owns (<c>shard_buckets</c>, kept by the sharding building block, not by this model).</summary>
+    public IQueryable<short> OwnedBuckets => Database.SqlQuery<short>($"SELECT bucket AS \"Value\" FROM shard_buckets");
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddOutboxAndInbox();

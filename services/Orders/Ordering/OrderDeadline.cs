@@ -44,7 +44,7 @@ public sealed partial class OrderDeadline(ShardedDatabase<OrdersDb> shards, IOpt
                     }
 
                     await using var db = shard.CreateContext();
-                    var shardOldest = await db.Orders.Where(o => o.Status == OrderStatus.Processing)
+                    var shardOldest = await db.Orders.Where(o => o.Status == OrderStatus.Processing && db.OwnedBuckets.Contains(o.Bucket))
                         .MinAsync(o => (DateTimeOffset?)o.CreatedAt, stoppingToken);
                     oldest = shardOldest < oldest || oldest is null ? shardOldest : oldest;
                 }
@@ -62,7 +62,7 @@ public sealed partial class OrderDeadline(ShardedDatabase<OrdersDb> shards, IOpt
     {
         await using var db = shard.CreateContext();
         var cutoff = time.GetUtcNow() - options.Value.SettleDeadline;
-        var overdue = await db.Orders.Where(o => o.Status == OrderStatus.Processing && o.CreatedAt < cutoff)
+        var overdue = await db.Orders.Where(o => o.Status == OrderStatus.Processing && o.CreatedAt < cutoff && db.OwnedBuckets.Contains(o.Bucket))
             .OrderBy(o => o.CreatedAt).Select(o => o.Id).Take(BatchSize).ToListAsync(cancellationToken);
         var reason = $"Not settled within {options.Value.SettleDeadline}: cancelled, and any charge refunded.";
         foreach (var orderId in overdue)

@@ -66,6 +66,9 @@ internal static class OrderSettlement
         var unitPrices = prices.Select(i => i.UnitPrice).ToArray();
         reason = reason?[..Math.Min(reason.Length, MaxReasonLength)];
         var now = time.GetUtcNow();
+        // On a shard that no longer owns the order's bucket (this process's map is out of date) an order that is not there
+        // must not pass for one settled before: the check raises, and the message is handled again on the right shard.
+        await db.Database.ExecuteSqlAsync($"SELECT shard_bucket_check({(short)Buckets.Of(orderId)})", cancellationToken);
         var settled = await db.Database.SqlQuery<SettledOrder>($"""
             WITH settled AS (
                 UPDATE orders SET status = {outcome.ToString()}, settled_at = {now}, cancel_reason = {reason}

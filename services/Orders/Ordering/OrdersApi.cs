@@ -107,20 +107,35 @@ public static class OrdersApi
         ShardedDatabase<OrdersDb> shards, HttpContext http, CancellationToken ct)
     {
         var buyer = Buyer(http.User);
-        var shard = await shards.RouteAsync(Buckets.Of(buyer), TimeSpan.Zero, ct);
-        await using var read = await shard.Database.ReadAsync(after, ct);
-        var order = await read.Db.Orders.Where(o => o.Id == id && o.BuyerId == buyer)
-            .Select(o => new { o.Id, o.Status, o.CreatedAt, o.SettledAt, o.CancelReason, Lines = o.Lines.OrderBy(l => l.ProductId).ToList() })
-            .FirstOrDefaultAsync(ct);
+        var bucket = Buckets.Of(buyer);
+        var shard = await shards.RouteAsync(bucket, TimeSpan.Zero, ct);
+        var order = await FindAsync(shard, id, buyer, after, ct);
         if (order is null)
         {
-            return TypedResults.NotFound();
+            // Perhaps the customer's bucket has just moved and this process's map is behind (for up to Sharding:RefreshInterval).
+            await shards.RefreshAsync(TimeSpan.FromSeconds(1), ct);
+            if (shards.OwnerOf(bucket) is not { } owner || owner == shard || await FindAsync(owner, id, buyer, after, ct) is not { } moved)
+            {
+                return TypedResults.NotFound();
+            }
+
+            order = moved;
         }
 
         var items = order.Lines.Select(l => new OrderItemResponse(l.ProductId, l.Quantity, l.UnitPrice)).ToList();
         var total = items.All(i => i.UnitPrice is not null) ? items.Sum(i => i.Quantity * i.UnitPrice!.Value) : (decimal?)null;
         return TypedResults.Ok(new OrderResponse(order.Id, StatusName(order.Status), order.CreatedAt, order.SettledAt, items, total, order.CancelReason));
     }
+
+    private static async Task<OrderDetail?> FindAsync(Shard<OrdersDb> shard, Guid id, string buyer, ConsistencyToken? after, CancellationToken ct)
+    {
+        await using var read = await shard.Database.ReadAsync(after, ct);
+        return await read.Db.Orders.Where(o => o.Id == id && o.BuyerId == buyer)
+            .Select(o => new OrderDetail(o.Id, o.Status, o.CreatedAt, o.SettledAt, o.CancelReason, o.Lines.OrderBy(l => l.ProductId).ToList()))
+            .FirstOrDefaultAsync(ct);
+    }
+
+    private sealed record OrderDetail(Guid Id, OrderStatus Status, DateTimeOffset CreatedAt, DateTimeOffset? SettledAt, string? CancelReason, List<OrderLine> Lines);
 
     /// <summary>The caller's own orders, newest first.</summary>
     /// <param name="after">The <c>Consistency-Token</c> of the caller's last order: the list includes it.</param>

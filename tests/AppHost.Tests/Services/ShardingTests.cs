@@ -1,7 +1,10 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.AppHost.Operations;
 using Platform.AppHost.Tests.Identity;
 using Platform.Data.Sharding;
 
@@ -95,6 +98,73 @@ public sealed class ShardingTests(SharedAppFixture fixture)
         using var accepted = await orders.SendJsonAsync(HttpMethod.Post, "/orders", OneMug, ("Idempotency-Key", key));
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         Assert.Equal(1L, await Databases.ScalarAsync<long>(fixture.App, customer.Shard, "SELECT count(*) FROM orders WHERE idempotency_key = $1", key));
+    }
+
+    [Fact]
+    public async Task A_bucket_moved_while_its_customer_places_orders_has_every_order_on_the_new_shard_once_readable_and_settled()
+    {
+        var customer = (await CustomersOnEveryShardAsync(await BucketOwnersAsync(), perShard: 1))[0];
+        var target = Databases.OrderShards(fixture.App).First(shard => shard != customer.Shard);
+        using var orders = new ServiceClient(fixture.App, "orders", customer.Token);
+        using var stop = new CancellationTokenSource();
+        var placing = PlaceUntilStoppedAsync(orders, stop.Token);
+        await Task.Delay(TimeSpan.FromSeconds(1), Cancellation); // orders on the source before the move
+
+        var moved = await fixture.App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync("orders", BucketMoves.CommandName,
+            new InteractionInputCollection(
+            [
+                new InteractionInput { Name = BucketMoves.BucketName, Label = "bucket", InputType = InputType.Number, Value = $"{customer.Bucket}" },
+                new InteractionInput { Name = BucketMoves.ShardName, Label = "shard", InputType = InputType.Text, Value = target },
+            ]), Cancellation);
+        Assert.True(moved.Success, moved.Message);
+        TestContext.Current.SendDiagnosticMessage(moved.Message ?? "");
+        await Task.Delay(TimeSpan.FromSeconds(1), Cancellation); // and on the target after it
+        await stop.CancelAsync();
+        var placed = await placing;
+
+        Assert.True(placed.Count >= 10, $"only {placed.Count} orders placed");
+        Assert.Equal(target, (await BucketOwnersAsync())[customer.Bucket]);
+        var ids = placed.ToArray();
+        Assert.Equal((long)ids.Length, await Databases.ScalarAsync<long>(fixture.App, target, "SELECT count(*) FROM orders WHERE id = ANY($1)", ids));
+        Assert.Equal(0L, await Databases.ScalarAsync<long>(fixture.App, customer.Shard, "SELECT count(*) FROM orders WHERE bucket = $1", (short)customer.Bucket));
+        var listed = new List<Guid>();
+        for (var page = 1; listed.Count < ids.Length && page <= (ids.Length / 100) + 1; page++)
+        {
+            listed.AddRange((await orders.GetJsonAsync<OrderPage>($"/orders?pageSize=100&page={page}")).Items.Select(o => o.Id));
+        }
+
+        Assert.Equal(ids.Order(), listed.Order());
+//#if (workers)
+        // Settled (confirmed, or cancelled once the product ran out) on the new shard: every outcome found the order where it is now.
+        await Eventually.ReachesAsync(() => Databases.ScalarAsync<long>(fixture.App, target, "SELECT count(*) FROM orders WHERE id = ANY($1) AND status <> 'Processing'", ids),
+            settled => settled == ids.Length, settled => $"{ids.Length - settled} of {ids.Length} orders still processing after the move", Patience);
+//#endif
+    }
+
+    /// <summary>Orders one after the other, each with its key and sent again after a 503's Retry-After until accepted: the ids of those placed.</summary>
+    private static async Task<List<Guid>> PlaceUntilStoppedAsync(ServiceClient orders, CancellationToken stop)
+    {
+        var placed = new List<Guid>();
+        while (!stop.IsCancellationRequested)
+        {
+            var key = Guid.NewGuid().ToString();
+            while (true)
+            {
+                using var response = await orders.SendJsonAsync(HttpMethod.Post, "/orders", OneMug, ("Idempotency-Key", key));
+                if (response.StatusCode == HttpStatusCode.Accepted)
+                {
+                    placed.Add((await response.Content.ReadFromJsonAsync<OrderAccepted>(Cancellation))!.OrderId);
+                    break;
+                }
+
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+                await Task.Delay(TimeSpan.FromSeconds(int.Parse(response.Header("Retry-After")!, CultureInfo.InvariantCulture)), Cancellation);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), Cancellation);
+        }
+
+        return placed;
     }
 
     private static object OneMug => new { items = new[] { new { productId = 1, quantity = 1 } } };

@@ -8,6 +8,8 @@ namespace Platform.Data.Sharding;
 /// there: a trigger refuses to write a row of a bucket the shard does not own (SQLSTATE <see cref="NotOwnedSqlState"/>).
 /// So a router with an out-of-date map cannot write to the wrong shard, and a bucket being moved is fenced by deleting
 /// its row — after waiting, through an advisory lock every write takes shared, for the writes already under way.
+/// A write that may change no row (an update of a row that is not there) calls <c>shard_bucket_check(bucket)</c> itself:
+/// on a shard that has lost the bucket, "not found" must not pass for "nothing to do".
 /// </summary>
 public static class BucketOwnership
 {
@@ -16,6 +18,9 @@ public static class BucketOwnership
 
     /// <summary>The advisory lock class of bucket fences: writes take <c>(LockClass, bucket)</c> shared, a fence takes it exclusive.</summary>
     public const int LockClass = 0x53484152; // "SHAR"
+
+    /// <summary>The advisory lock class a move holds on its source for the whole move: one move of a bucket at a time.</summary>
+    public const int MoveLockClass = 0x4D4F5645; // "MOVE"
 
     /// <summary>The session setting that lets a bucket's rows be written before the shard owns them (the copy of a move).</summary>
     public const string CopyingSetting = "sharding.copying_bucket";
@@ -28,15 +33,22 @@ public static class BucketOwnership
             -- In the first shard: when the buckets were first given out (ShardedMigrationStep), so that it happens once.
             CREATE TABLE shard_map_seeded (shards int NOT NULL, seeded_at timestamptz NOT NULL DEFAULT now());
 
+            -- In a write transaction for a bucket: waits while a move fences it, then raises unless this shard owns it.
+            CREATE FUNCTION shard_bucket_check(bucket smallint) RETURNS boolean LANGUAGE plpgsql AS $$
+            BEGIN
+                IF current_setting('{CopyingSetting}', true) = bucket::text THEN
+                    RETURN true;
+                END IF;
+                PERFORM pg_advisory_xact_lock_shared({LockClass}, bucket);
+                IF NOT EXISTS (SELECT 1 FROM shard_buckets b WHERE b.bucket = shard_bucket_check.bucket) THEN
+                    RAISE EXCEPTION 'bucket % is not on this shard', bucket USING ERRCODE = '{NotOwnedSqlState}';
+                END IF;
+                RETURN true;
+            END $$;
+
             CREATE FUNCTION shard_bucket_owned() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
-                IF current_setting('{CopyingSetting}', true) = NEW.bucket::text THEN
-                    RETURN NEW;
-                END IF;
-                PERFORM pg_advisory_xact_lock_shared({LockClass}, NEW.bucket);
-                IF NOT EXISTS (SELECT 1 FROM shard_buckets WHERE bucket = NEW.bucket) THEN
-                    RAISE EXCEPTION 'bucket % is not on this shard', NEW.bucket USING ERRCODE = '{NotOwnedSqlState}';
-                END IF;
+                PERFORM shard_bucket_check(NEW.bucket);
                 RETURN NEW;
             END $$;
 
@@ -51,6 +63,7 @@ public static class BucketOwnership
         migrationBuilder.Sql($"""
             DROP TRIGGER {table}_bucket_owned ON {table};
             DROP FUNCTION shard_bucket_owned();
+            DROP FUNCTION shard_bucket_check(smallint);
             DROP TABLE shard_map_seeded;
             DROP TABLE shard_buckets;
             """);

@@ -8,14 +8,13 @@ namespace Platform.Data.Sharding;
 public sealed class Shard<TContext> where TContext : DbContext
 {
     private readonly PooledDbContextFactory<TContext> _contexts;
-    private readonly NpgsqlDataSource _primary;
     private readonly Lazy<ReplicatedDatabase<TContext>> _database;
 
     internal Shard(int index, string name, NpgsqlDataSource primary, Func<ReplicatedDatabase<TContext>> database, DbContextOptions<TContext> options)
     {
         Index = index;
         Name = name;
-        _primary = primary;
+        Primary = primary;
         _database = new Lazy<ReplicatedDatabase<TContext>>(database);
         _contexts = new PooledDbContextFactory<TContext>(options);
     }
@@ -26,6 +25,9 @@ public sealed class Shard<TContext> where TContext : DbContext
     /// <summary>Its connection name (<c>ordersdb2</c>): the database's name, too.</summary>
     public string Name { get; }
 
+    /// <summary>Its primary: commands, and the moves of buckets.</summary>
+    public NpgsqlDataSource Primary { get; }
+
     /// <summary>Queries on its replicas with read-your-writes, and its consistency tokens (made on first use: a migration step has no replicas).</summary>
     public ReplicatedDatabase<TContext> Database => _database.Value;
 
@@ -35,7 +37,7 @@ public sealed class Shard<TContext> where TContext : DbContext
     /// <summary>The buckets the shard owns, as it says itself.</summary>
     internal async Task<IReadOnlyList<int>> OwnedBucketsAsync(CancellationToken cancellationToken)
     {
-        await using var command = _primary.CreateCommand("SELECT bucket FROM shard_buckets");
+        await using var command = Primary.CreateCommand("SELECT bucket FROM shard_buckets");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var buckets = new List<int>();
         while (await reader.ReadAsync(cancellationToken))
