@@ -30,6 +30,7 @@ var app = builder.Build();
 app.UseApiPipeline();           // forwarded headers (gateway only), problem details, authentication
 app.MapApiDefaults();           // /health, /alive, the OpenAPI document
 app.MapOrders();
+app.MapOrdersAcrossShards();     // operators: every customer's orders, from every shard
 
 app.Run();
 return 0;

@@ -10,7 +10,7 @@ namespace Platform.Identity.Connect;
 internal static class TokenClaims
 {
     /// <summary>Scopes a user is granted only with a role: a client may ask for them on anyone's behalf.</summary>
-    private static readonly Dictionary<string, string> RoleOnlyScopes = new(StringComparer.Ordinal) { ["catalog.admin"] = "admin" };
+    private static readonly Dictionary<string, string> RoleOnlyScopes = new(StringComparer.Ordinal) { ["catalog.admin"] = "admin", ["orders.admin"] = "admin" };
 
     /// <summary>
     /// The user's security stamp when they signed in. It goes into no token a client can read, only into the

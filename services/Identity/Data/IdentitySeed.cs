@@ -20,6 +20,7 @@ public static class IdentitySeed
         ["catalog"] = "catalog",
         ["catalog.admin"] = "catalog",
         ["orders"] = "orders",
+        ["orders.admin"] = "orders",
         ["users"] = "identity",
     };
 

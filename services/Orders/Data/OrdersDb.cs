@@ -29,6 +29,7 @@ public sealed class OrdersDb(DbContextOptions<OrdersDb> options) : DbContext(opt
             order.Property(o => o.RequestHash).HasColumnName("request_hash").HasMaxLength(64);
             order.HasIndex(o => new { o.BuyerId, o.CreatedAt }, "ix_orders_buyer_created").IsDescending(false, true);
             order.HasIndex(o => o.Bucket, "ix_orders_bucket"); // a bucket's orders, when it is moved to another shard
+            order.HasIndex(o => new { o.CreatedAt, o.Id }, "ix_orders_created_id").IsDescending(true, true); // the operators' list, newest first
             order.HasIndex(o => o.CreatedAt, "ix_orders_processing_created").HasFilter("status = 'Processing'"); // the deadline's search
             // One order per key and customer; the database settles concurrent retries.
             order.HasIndex(o => new { o.BuyerId, o.IdempotencyKey }, "ux_orders_buyer_idempotency_key")

@@ -56,6 +56,7 @@ public static class OrdersExtensions
         builder.AddJwtAuthentication("orders");
         builder.Services.AddAuthorizationBuilder()
             .AddScopePolicy(OrdersApi.Scope)
+            .AddScopePolicy(OrdersAcrossShards.Scope)
             .AddPolicy(OrdersApi.CustomerPolicy, policy => policy.RequireRole("customer"));
         builder.Services.AddValidation();
         return builder;

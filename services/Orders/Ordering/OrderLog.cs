@@ -14,4 +14,7 @@ public sealed partial class OrderLog
 
     [LoggerMessage(LogLevel.Information, "Order {OrderId} settled: cancelled ({Reason})")]
     public static partial void Cancelled(ILogger logger, Guid orderId, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Shard {Shard} did not answer the operators' list (the page is partial): {Reason}")]
+    public static partial void ShardUnavailable(ILogger logger, string shard, string reason);
 }

@@ -141,6 +141,119 @@ public sealed class ShardingTests(SharedAppFixture fixture)
 //#endif
     }
 
+    [Fact]
+    public async Task Operators_list_every_order_once_newest_first_across_shards_and_pages()
+    {
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var placed = new Dictionary<Guid, string>(); // order → shard
+        var customers = await CustomersOnEveryShardAsync(await BucketOwnersAsync(), perShard: 1);
+        foreach (var customer in customers)
+        {
+            using var orders = new ServiceClient(fixture.App, "orders", customer.Token);
+            for (var i = 0; i < 3; i++)
+            {
+                using var response = await orders.SendJsonAsync(HttpMethod.Post, "/orders", OneMug);
+                placed[(await response.Content.ReadFromJsonAsync<OrderAccepted>(Cancellation))!.OrderId] = customer.Shard;
+            }
+        }
+
+        using var admin = new ServiceClient(fixture.App, "orders", await fixture.AccessTokenAsync(IdentityClient.Admin, "orders orders.admin"));
+        var listed = new List<OperatorsOrder>();
+        string? next = null;
+        do
+        {
+            var page = await admin.GetJsonAsync<OperatorsPage>($"/admin/orders?pageSize=4&from={Uri.EscapeDataString(since.ToString("O"))}" +
+                (next is null ? "" : $"&after={next}"));
+            Assert.Empty(page.UnavailableShards);
+            Assert.InRange(page.Items.Count, 0, 4);
+            listed.AddRange(page.Items);
+            next = page.Next;
+        }
+        while (next is not null);
+
+        // Every order once (these customers' and whatever else was placed meanwhile), newest first across pages and shards.
+        Assert.Equal(listed.Count, listed.Select(o => o.Id).Distinct().Count());
+        Assert.Equal(listed.Select(o => o.CreatedAt).OrderDescending(), listed.Select(o => o.CreatedAt));
+        var mine = listed.Where(o => customers.Any(c => c.Subject == o.BuyerId)).ToList();
+        Assert.Equal(placed.Keys.Order(), mine.Select(o => o.Id).Order());
+        Assert.All(mine, o => Assert.Equal(placed[o.Id], o.Shard));
+        Assert.Equal(Databases.OrderShards(fixture.App), mine.Select(o => o.Shard).Distinct().Order(StringComparer.Ordinal));
+
+        // Bad input is a 400; a customer is no operator.
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.GetAsync("/admin/orders?status=shipped")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.GetAsync("/admin/orders?after=not-a-cursor")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.GetAsync("/admin/orders?pageSize=0")).StatusCode);
+        using var customerClient = new ServiceClient(fixture.App, "orders", await fixture.AccessTokenAsync(IdentityClient.Customer, "orders orders.admin"));
+        Assert.Equal(HttpStatusCode.Forbidden, (await customerClient.GetAsync("/admin/orders")).StatusCode);
+    }
+
+    [Fact]
+    public async Task With_one_shard_down_its_customers_get_503_the_others_are_served_and_nothing_is_lost()
+    {
+        var customers = await CustomersOnEveryShardAsync(await BucketOwnersAsync(), perShard: 1);
+        var (down, up) = (customers.Single(c => c.Shard == "ordersdb2"), customers.Single(c => c.Shard != "ordersdb2"));
+        using var downOrders = new ServiceClient(fixture.App, "orders", down.Token);
+        using var upOrders = new ServiceClient(fixture.App, "orders", up.Token);
+        using var admin = new ServiceClient(fixture.App, "orders", await fixture.AccessTokenAsync(IdentityClient.Admin, "orders orders.admin"));
+        var key = Guid.NewGuid().ToString();
+
+        await SetShardOnlineAsync(down.Shard, online: false);
+        try
+        {
+            using var refused = await downOrders.SendJsonAsync(HttpMethod.Post, "/orders", OneMug, ("Idempotency-Key", key));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("1", refused.Header("Retry-After"));
+
+            using var served = await upOrders.SendJsonAsync(HttpMethod.Post, "/orders", OneMug);
+            Assert.Equal(HttpStatusCode.Accepted, served.StatusCode);
+            var servedId = (await served.Content.ReadFromJsonAsync<OrderAccepted>(Cancellation))!.OrderId;
+            Assert.Equal(servedId, (await upOrders.GetJsonAsync<Order>($"/orders/{servedId}", served.ConsistencyToken())).Id);
+
+            var page = await admin.GetJsonAsync<OperatorsPage>("/admin/orders?pageSize=5");
+            Assert.Equal([down.Shard], page.UnavailableShards);
+            Assert.Contains(page.Items, o => o.Id == servedId);
+
+            // The service stays in the gateway's rotation: degraded, not unready.
+            using var health = new HttpClient { BaseAddress = fixture.App.GetEndpoint("orders", "http") };
+            await Eventually.ReachesAsync(async () => await health.GetStringAsync(new Uri("/health", UriKind.Relative), Cancellation), text => text == "Degraded",
+                text => $"orders' /health says {text}", Patience);
+        }
+        finally
+        {
+            await SetShardOnlineAsync(down.Shard, online: true);
+        }
+
+        // The refused customer's retry, with the same key, once the shard is back: placed once.
+        await Eventually.ReachesAsync(async () =>
+            {
+                using var retry = await downOrders.SendJsonAsync(HttpMethod.Post, "/orders", OneMug, ("Idempotency-Key", key));
+                return retry.StatusCode;
+            }, status => status == HttpStatusCode.Accepted, status => $"the retry is still {status}", Patience);
+        Assert.Equal(1L, await Databases.ScalarAsync<long>(fixture.App, down.Shard, "SELECT count(*) FROM orders WHERE idempotency_key = $1", key));
+    }
+
+    /// <summary>
+    /// What a shard's own server going away looks like, with the shards sharing one cluster here: its database refuses new
+    /// connections (on the primary and, replicated, the replicas) and the open ones are ended.
+    /// </summary>
+    private async Task SetShardOnlineAsync(string shard, bool online)
+    {
+        await fixture.App.ServerCommandAsync($"ALTER DATABASE {shard} WITH ALLOW_CONNECTIONS {online}");
+        if (!online)
+        {
+            foreach (var server in Databases.Replicas.Prepend("postgres"))
+            {
+                await using var connection = await Databases.OpenAsync(fixture.App, server, "postgres");
+                await using var command = new Npgsql.NpgsqlCommand($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{shard}'", connection);
+                await command.ExecuteNonQueryAsync(Cancellation);
+            }
+        }
+    }
+
+    private sealed record OperatorsOrder(Guid Id, string BuyerId, string Status, DateTimeOffset CreatedAt, string Shard);
+
+    private sealed record OperatorsPage(IReadOnlyList<OperatorsOrder> Items, string? Next, IReadOnlyList<string> UnavailableShards);
+
     /// <summary>Orders one after the other, each with its key and sent again after a 503's Retry-After until accepted: the ids of those placed.</summary>
     private static async Task<List<Guid>> PlaceUntilStoppedAsync(ServiceClient orders, CancellationToken stop)
     {
@@ -189,15 +302,20 @@ public sealed class ShardingTests(SharedAppFixture fixture)
         return owners;
     }
 
-    /// <summary>New customers, registered and signed in (from an address of this test's own: the login limit is per address) until every shard has <paramref name="perShard"/>.</summary>
+    private static int _addresses;
+
+    /// <summary>
+    /// New customers, registered and signed in until every shard has <paramref name="perShard"/>, each from a loopback address
+    /// of its own (127.0.1.x): the login limit counts per address, and these are not the attempts it is there to stop.
+    /// </summary>
     private async Task<List<Customer>> CustomersOnEveryShardAsync(Dictionary<int, string> owners, int perShard = CustomersPerShard)
     {
-        var identity = new IdentityClient(fixture.App, from: "127.0.0.21");
         var shards = owners.Values.Distinct().ToList();
         var customers = new List<Customer>();
         for (var attempt = 0; shards.Any(s => customers.Count(c => c.Shard == s) < perShard); attempt++)
         {
             Assert.True(attempt < 12 * perShard * shards.Count, $"no new customer fell on some shard in {attempt} registrations");
+            var identity = new IdentityClient(fixture.App, from: $"127.0.1.{(Interlocked.Increment(ref _addresses) % 250) + 1}");
             var email = $"shards-{Guid.NewGuid():N}@example.test";
             using var registered = await identity.RegisterAsync(email, BadRequests.WalkerPassword, Cancellation);
             Assert.Equal(HttpStatusCode.Created, registered.StatusCode);

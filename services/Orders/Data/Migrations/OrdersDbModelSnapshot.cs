@@ -163,6 +163,9 @@ namespace Platform.Orders.Data.Migrations
                     b.HasIndex(new[] { "BuyerId", "CreatedAt" }, "ix_orders_buyer_created")
                         .IsDescending(false, true);
 
+                    b.HasIndex(new[] { "CreatedAt", "Id" }, "ix_orders_created_id")
+                        .IsDescending();
+
                     b.HasIndex(new[] { "CreatedAt" }, "ix_orders_processing_created")
                         .HasFilter("status = 'Processing'");
 

@@ -12,7 +12,7 @@ using Platform.Orders.Data;
 namespace Platform.Orders.Data.Migrations
 {
     [DbContext(typeof(OrdersDb))]
-    [Migration("20261206233042_Sharding")]
+    [Migration("20261207000324_Sharding")]
     partial class Sharding
     {
         /// <inheritdoc />
@@ -165,6 +165,9 @@ namespace Platform.Orders.Data.Migrations
 
                     b.HasIndex(new[] { "BuyerId", "CreatedAt" }, "ix_orders_buyer_created")
                         .IsDescending(false, true);
+
+                    b.HasIndex(new[] { "CreatedAt", "Id" }, "ix_orders_created_id")
+                        .IsDescending();
 
                     b.HasIndex(new[] { "CreatedAt" }, "ix_orders_processing_created")
                         .HasFilter("status = 'Processing'");

@@ -26,6 +26,12 @@ namespace Platform.Orders.Data.Migrations
                 table: "orders",
                 column: "bucket");
 
+            migrationBuilder.CreateIndex(
+                name: "ix_orders_created_id",
+                table: "orders",
+                columns: new[] { "created_at", "id" },
+                descending: new bool[0]);
+
             migrationBuilder.AddBucketOwnership("orders");
         }
 
@@ -36,6 +42,10 @@ namespace Platform.Orders.Data.Migrations
 
             migrationBuilder.DropIndex(
                 name: "ix_orders_bucket",
+                table: "orders");
+
+            migrationBuilder.DropIndex(
+                name: "ix_orders_created_id",
                 table: "orders");
 
             migrationBuilder.DropColumn(
