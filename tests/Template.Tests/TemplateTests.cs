@@ -11,7 +11,7 @@ public sealed partial class TemplateTests(TemplateFixture template)
 {
     public static TheoryData<string, string[]> Combinations => new()
     {
-        { "one-replica-containers", ["-r", "1", "-m", "containers"] },
+        { "one-replica-one-shard-containers", ["-r", "1", "-s", "1", "-m", "containers"] },
     };
 
     [Fact]
@@ -20,6 +20,7 @@ public sealed partial class TemplateTests(TemplateFixture template)
         var help = (await template.NewAsync("--help")).Succeeded("dotnet new platform --help").Output;
 
         Assert.Contains("-r, --replicas <0|1|2|3>", help, StringComparison.Ordinal);
+        Assert.Contains("-s, --shards <1|2|4>", help, StringComparison.Ordinal);
         Assert.Contains("-m, --infrastructure", help, StringComparison.Ordinal);
         Assert.Contains("-w, --workers", help, StringComparison.Ordinal);
         Assert.Contains("--web", help, StringComparison.Ordinal);
@@ -133,7 +134,8 @@ public sealed partial class TemplateTests(TemplateFixture template)
             workers: Option(options, "--workers", "-w") != "false",
             web: Option(options, "--web", "--web") != "false",
             replicas: int.Parse(Option(options, "--replicas", "-r") ?? "2", System.Globalization.CultureInfo.InvariantCulture),
-            mode: Option(options, "--infrastructure", "-m") ?? "auto");
+            mode: Option(options, "--infrastructure", "-m") ?? "auto",
+            shards: int.Parse(Option(options, "--shards", "-s") ?? "2", System.Globalization.CultureInfo.InvariantCulture));
         await BuildAsync(solution);
     }
 
@@ -155,7 +157,7 @@ public sealed partial class TemplateTests(TemplateFixture template)
             .Succeeded($"dotnet build {Path.GetFileName(solution)}");
 
     /// <summary>What every generated solution must look like: renamed throughout, options applied, nothing of the template's own left.</summary>
-    private static void AssertGenerated(string solution, bool workers, bool web, int replicas, string mode)
+    private static void AssertGenerated(string solution, bool workers, bool web, int replicas, string mode, int shards = 2)
     {
         var files = Directory.GetFiles(solution, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(solution, f).Replace('\\', '/'))
@@ -194,6 +196,7 @@ public sealed partial class TemplateTests(TemplateFixture template)
 
         var settings = File.ReadAllText(Path.Combine(solution, "AppHost", "appsettings.json"));
         Assert.Contains($"\"PostgresReadReplicas\": {replicas}", settings, StringComparison.Ordinal);
+        Assert.Contains($"\"Shards\": {shards}", settings, StringComparison.Ordinal);
         Assert.Contains($"\"Mode\": \"{mode}\"", settings, StringComparison.Ordinal);
     }
 
