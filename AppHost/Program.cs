@@ -19,7 +19,8 @@ var postgres = infrastructure.AddPostgres("postgres")   // primary + N streaming
 var identityDb = postgres.AddDatabase("identitydb");
 var catalogDb = postgres.AddDatabase("catalogdb");
 var ordersShards = postgres.AddShards("ordersdb",      // orders by customer over shards: ordersdb, ordersdb2, …
-    int.Parse(builder.Configuration["Orders:Shards"] ?? "2", CultureInfo.InvariantCulture));
+        int.Parse(builder.Configuration["Orders:Shards"] ?? "2", CultureInfo.InvariantCulture))
+    .WithOutageDrill();                                 // dashboard drill: a shard refuses connections for some seconds
 //#if (workers)
 var paymentsDb = postgres.AddDatabase("paymentsdb");
 //#endif

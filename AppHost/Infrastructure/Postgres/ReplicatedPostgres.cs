@@ -139,6 +139,9 @@ public sealed class ReplicatedPostgresDatabase
     private readonly Dictionary<string, DatabaseLogin> _logins = [];
     private string? _owner;
 
+    /// <summary>The cluster the database is on.</summary>
+    internal ReplicatedPostgres Cluster => _cluster;
+
     /// <summary>The role of the service that owns the database, once one does.</summary>
     internal string? OwnerRole => _owner;
 

@@ -6,7 +6,12 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using System.Buffers.Text;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Platform.AppHost.Operations;
+using Platform.Data.Sharding;
 
 namespace Platform.Bench;
 
@@ -15,7 +20,7 @@ namespace Platform.Bench;
 /// until each is confirmed — POST, outbox, RabbitMQ, inventory, payments, orders — read from the orders' own
 /// <c>created_at</c>/<c>settled_at</c>. Beside it <c>pgbench</c> on the same primary in the same run.
 /// </summary>
-internal static class OrderFlowBenchmark
+internal static partial class OrderFlowBenchmark
 {
     private const int PgBenchClients = 16;
     private static readonly TimeSpan Settling = TimeSpan.FromSeconds(60);
@@ -24,15 +29,17 @@ internal static class OrderFlowBenchmark
     {
         var duration = TimeSpan.FromSeconds(args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 15);
         int[] rates = args.Length > 1 ? [.. args[1..].Select(a => int.Parse(a, CultureInfo.InvariantCulture))] : [100, 200, 300];
+        // PLATFORM_BENCH_SHARDS=1 compares the order flow on one database with the default two shards (all of one customer's
+        // orders are on one shard either way: what differs is the routing's cost).
+        var shards = int.Parse(Environment.GetEnvironmentVariable("PLATFORM_BENCH_SHARDS") ?? "2", CultureInfo.InvariantCulture);
         var stateDirectory = Directory.CreateTempSubdirectory("platform-bench-").FullName;
         try
         {
-            Console.WriteLine($"Order flow in local mode on {Environment.ProcessorCount} cores: {duration.TotalSeconds:F0} s per offered rate " +
+            Console.WriteLine($"Order flow in local mode on {Environment.ProcessorCount} cores, {shards} order shards: {duration.TotalSeconds:F0} s per offered rate " +
                               "(after a 3 s warm-up at 50/s), payments approved after the provider's default latency; state folder " + stateDirectory);
-            var (_, app) = await BenchApp.StartAsync(stateDirectory, withDashboard: true, configure: null, "--Payments:FailureRate=0");
+            var (_, app) = await BenchApp.StartAsync(stateDirectory, withDashboard: true, configure: null, "--Payments:FailureRate=0", $"--Orders:Shards={shards}");
             await using (app)
             {
-                var ordersDb = await app.GetConnectionStringAsync("ordersdb") ?? "";
                 var products = await StockUpAsync(await app.GetConnectionStringAsync("catalogdb") ?? "");
                 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 })
                 {
@@ -43,6 +50,7 @@ internal static class OrderFlowBenchmark
                 // First, while the services hold few connections: after any order load their pools (up to 100 connections
                 // per instance, idle ones closed only after 5 min) can hold every connection the primary allows.
                 var pgbenchTps = await PgBench.TransactionsPerSecondAsync(await app.GetConnectionStringAsync("postgres") ?? "", duration, PgBenchClients);
+                var ordersDb = await CustomersShardAsync(app, http, products); // the demo customer's orders are all there
                 await PlaceAtRateAsync(http, ordersDb, products, 50, TimeSpan.FromSeconds(3)); // JIT, pools, queues
                 await Task.Delay(TimeSpan.FromSeconds(20)); // the warm-up's backlog, JIT tiering and pool trimming settle first
                 var idle = await ProcessTree.CpuUseAsync(TimeSpan.FromSeconds(10));
@@ -79,6 +87,11 @@ internal static class OrderFlowBenchmark
                     peak = memory.Peak;
                 }
 
+                if (shards > 1)
+                {
+                    await MoveDuringLoadAsync(app, http, products);
+                }
+
                 var best = results.MaxBy(r => r.ConfirmedPerSecond)!;
                 Console.WriteLine();
                 Console.WriteLine($"pgbench TPC-B, same primary, {PgBenchClients} clients: {pgbenchTps:F0} tps");
@@ -100,6 +113,80 @@ internal static class OrderFlowBenchmark
             Directory.Delete(stateDirectory, recursive: true);
         }
     }
+
+    /// <summary>The connection string (superuser) of the shard the demo customer's orders are on: where one order of theirs is.</summary>
+    private static async Task<string> CustomersShardAsync(DistributedApplication app, HttpClient http, int[] products)
+    {
+        var id = await PlaceAsync(http, $"bench-probe-{Guid.NewGuid():N}", products[0], products[1])
+            ?? throw new InvalidOperationException("The probe order was not accepted.");
+        for (var shard = 1; await app.GetConnectionStringAsync(shard == 1 ? "ordersdb" : $"ordersdb{shard}") is { } connectionString; shard++)
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            if (await ScalarAsync<long>(connection, "SELECT count(*) FROM orders WHERE id = ANY($1)", [id]) == 1)
+            {
+                Console.WriteLine($"the demo customer's orders are on {connection.Database}");
+                return connectionString;
+            }
+        }
+
+        throw new InvalidOperationException($"Order {id} is on no shard.");
+    }
+
+    /// <summary>The demo customer's bucket moved to another shard while they order at 50/s: how long its writes were fenced.</summary>
+    private static async Task MoveDuringLoadAsync(DistributedApplication app, HttpClient http, int[] products)
+    {
+        var from = new NpgsqlConnectionStringBuilder(await CustomersShardAsync(app, http, products)).Database;
+        var to = from == "ordersdb" ? "ordersdb2" : "ordersdb";
+        var token = http.DefaultRequestHeaders.Authorization!.Parameter!;
+        var subject = JsonDocument.Parse(Base64Url.DecodeFromChars(token.Split('.')[1])).RootElement.GetProperty("sub").GetString()!;
+        using var placing = new CancellationTokenSource();
+        var load = PlaceUntilAsync(http, products, 50, placing.Token);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var moved = await app.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync("orders", BucketMoves.CommandName,
+            new InteractionInputCollection(
+            [
+                new InteractionInput { Name = BucketMoves.BucketName, Label = "bucket", InputType = InputType.Number, Value = $"{Buckets.Of(subject)}" },
+                new InteractionInput { Name = BucketMoves.ShardName, Label = "shard", InputType = InputType.Text, Value = to },
+            ]), CancellationToken.None);
+        await placing.CancelAsync();
+        var (placed, refused) = await load;
+        Console.WriteLine();
+        Console.WriteLine($"bucket move under 50 orders/s: {(moved.Success ? moved.Message : $"failed: {moved.Message}")}; " +
+                          $"{placed} orders accepted meanwhile, {refused} answered 503 (the client retries those)");
+        if (moved.Success && FenceMilliseconds().Match(moved.Message ?? "") is { Success: true } fence)
+        {
+            Results.Add("bucket move under 50 orders/s: the bucket's writes fenced", double.Parse(fence.Groups[1].Value, CultureInfo.InvariantCulture), "ms");
+        }
+    }
+
+    private static async Task<(int Placed, int Refused)> PlaceUntilAsync(HttpClient http, int[] products, int rate, CancellationToken stop)
+    {
+        var (placed, refused) = (0, 0);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; !stop.IsCancellationRequested; i++)
+        {
+            var due = TimeSpan.FromSeconds((double)i / rate);
+            if (due > clock.Elapsed)
+            {
+                await Task.Delay(due - clock.Elapsed, CancellationToken.None);
+            }
+
+            if (await PlaceAsync(http, $"bench-move-{Guid.NewGuid():N}", products[0], products[1]) is null)
+            {
+                refused++;
+            }
+            else
+            {
+                placed++;
+            }
+        }
+
+        return (placed, refused);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"fenced for (\d+) ms")]
+    private static partial System.Text.RegularExpressions.Regex FenceMilliseconds();
 
     /// <summary>Enough stock in every (demo) product that no order is cancelled for want of it; returns their ids.</summary>
     private static async Task<int[]> StockUpAsync(string catalogDb)

@@ -197,31 +197,28 @@ public sealed class ShardingTests(SharedAppFixture fixture)
         using var admin = new ServiceClient(fixture.App, "orders", await fixture.AccessTokenAsync(IdentityClient.Admin, "orders orders.admin"));
         var key = Guid.NewGuid().ToString();
 
-        await SetShardOnlineAsync(down.Shard, online: false);
-        try
-        {
-            using var refused = await downOrders.SendJsonAsync(HttpMethod.Post, "/orders", OneMug, ("Idempotency-Key", key));
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
-            Assert.Equal("1", refused.Header("Retry-After"));
+        // The drill on the shard's database: it refuses connections for 25 s, as when the shard's server is down.
+        var offline = await fixture.App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(down.Shard, ShardOutageDrill.Command,
+            new InteractionInputCollection([new InteractionInput { Name = "seconds", Label = "seconds", InputType = InputType.Number, Value = "25" }]),
+            Cancellation);
+        Assert.True(offline.Success, offline.Message);
+        using var refused = await downOrders.SendJsonAsync(HttpMethod.Post, "/orders", OneMug, ("Idempotency-Key", key));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal("1", refused.Header("Retry-After"));
 
-            using var served = await upOrders.SendJsonAsync(HttpMethod.Post, "/orders", OneMug);
-            Assert.Equal(HttpStatusCode.Accepted, served.StatusCode);
-            var servedId = (await served.Content.ReadFromJsonAsync<OrderAccepted>(Cancellation))!.OrderId;
-            Assert.Equal(servedId, (await upOrders.GetJsonAsync<Order>($"/orders/{servedId}", served.ConsistencyToken())).Id);
+        using var served = await upOrders.SendJsonAsync(HttpMethod.Post, "/orders", OneMug);
+        Assert.Equal(HttpStatusCode.Accepted, served.StatusCode);
+        var servedId = (await served.Content.ReadFromJsonAsync<OrderAccepted>(Cancellation))!.OrderId;
+        Assert.Equal(servedId, (await upOrders.GetJsonAsync<Order>($"/orders/{servedId}", served.ConsistencyToken())).Id);
 
-            var page = await admin.GetJsonAsync<OperatorsPage>("/admin/orders?pageSize=5");
-            Assert.Equal([down.Shard], page.UnavailableShards);
-            Assert.Contains(page.Items, o => o.Id == servedId);
+        var page = await admin.GetJsonAsync<OperatorsPage>("/admin/orders?pageSize=5");
+        Assert.Equal([down.Shard], page.UnavailableShards);
+        Assert.Contains(page.Items, o => o.Id == servedId);
 
-            // The service stays in the gateway's rotation: degraded, not unready.
-            using var health = new HttpClient { BaseAddress = fixture.App.GetEndpoint("orders", "http") };
-            await Eventually.ReachesAsync(async () => await health.GetStringAsync(new Uri("/health", UriKind.Relative), Cancellation), text => text == "Degraded",
-                text => $"orders' /health says {text}", Patience);
-        }
-        finally
-        {
-            await SetShardOnlineAsync(down.Shard, online: true);
-        }
+        // The service stays in the gateway's rotation: degraded, not unready.
+        using var health = new HttpClient { BaseAddress = fixture.App.GetEndpoint("orders", "http") };
+        await Eventually.ReachesAsync(async () => await health.GetStringAsync(new Uri("/health", UriKind.Relative), Cancellation), text => text == "Degraded",
+            text => $"orders' /health says {text}", TimeSpan.FromSeconds(15));
 
         // The refused customer's retry, with the same key, once the shard is back: placed once.
         await Eventually.ReachesAsync(async () =>
@@ -230,24 +227,6 @@ public sealed class ShardingTests(SharedAppFixture fixture)
                 return retry.StatusCode;
             }, status => status == HttpStatusCode.Accepted, status => $"the retry is still {status}", Patience);
         Assert.Equal(1L, await Databases.ScalarAsync<long>(fixture.App, down.Shard, "SELECT count(*) FROM orders WHERE idempotency_key = $1", key));
-    }
-
-    /// <summary>
-    /// What a shard's own server going away looks like, with the shards sharing one cluster here: its database refuses new
-    /// connections (on the primary and, replicated, the replicas) and the open ones are ended.
-    /// </summary>
-    private async Task SetShardOnlineAsync(string shard, bool online)
-    {
-        await fixture.App.ServerCommandAsync($"ALTER DATABASE {shard} WITH ALLOW_CONNECTIONS {online}");
-        if (!online)
-        {
-            foreach (var server in Databases.Replicas.Prepend("postgres"))
-            {
-                await using var connection = await Databases.OpenAsync(fixture.App, server, "postgres");
-                await using var command = new Npgsql.NpgsqlCommand($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{shard}'", connection);
-                await command.ExecuteNonQueryAsync(Cancellation);
-            }
-        }
     }
 
     private sealed record OperatorsOrder(Guid Id, string BuyerId, string Status, DateTimeOffset CreatedAt, string Shard);
