@@ -1,3 +1,4 @@
+using System.Data;
 using Npgsql;
 using Platform.Data.Sharding;
 
@@ -17,6 +18,8 @@ public sealed class OrderBucketRows : IBucketRows
         CancellationToken cancellationToken)
     {
         var filter = changedSince is null ? "o.bucket = $1" : $"o.bucket = $1 AND {ChangedSince}";
+        // One snapshot of the source for both: an order placed between the two reads would otherwise bring lines without their order.
+        await using var snapshot = await source.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
         await ExecuteAsync(target, """
             CREATE TEMPORARY TABLE moving_orders (LIKE orders) ON COMMIT DROP;
             CREATE TEMPORARY TABLE moving_lines (LIKE order_lines) ON COMMIT DROP
@@ -24,6 +27,7 @@ public sealed class OrderBucketRows : IBucketRows
         await StreamAsync(source, $"SELECT o.* FROM orders o WHERE {filter}", target, "moving_orders", bucket, changedSince, cancellationToken);
         await StreamAsync(source, $"SELECT l.* FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE {filter}", target, "moving_lines",
             bucket, changedSince, cancellationToken);
+        await snapshot.CommitAsync(cancellationToken);
         return await ExecuteAsync(target, """
             INSERT INTO orders SELECT * FROM moving_orders
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, settled_at = excluded.settled_at, cancel_reason = excluded.cancel_reason;

@@ -13,6 +13,9 @@ public static class OrderShards
     /// <summary>The shards' connection names when the AppHost gives none (<c>Sharding:Shards</c>): the one database.</summary>
     public const string DefaultShard = "ordersdb";
 
+    /// <summary>How long a request waits for its bucket while a move fences it (tens of milliseconds) before it answers 503.</summary>
+    public static readonly TimeSpan FenceWait = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a message about an order waits for its bucket while it is being moved, before it is retried later.</summary>
     public static readonly TimeSpan MoveWait = TimeSpan.FromSeconds(10);
 

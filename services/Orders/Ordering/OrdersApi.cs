@@ -67,8 +67,8 @@ public static class OrdersApi
         };
         for (var attempt = 1; ; attempt++)
         {
-            // The customer's shard; none while the bucket is being moved: 503, and the client's retry (same key) is safe.
-            var shard = await shards.Database.RouteAsync(bucket, TimeSpan.Zero, ct);
+            // The customer's shard; while a move fences the bucket, a moment's wait, then 503 (the client's retry, same key, is safe).
+            var shard = await shards.Database.RouteAsync(bucket, OrderShards.FenceWait, ct);
             var db = shards.Write(shard);
             db.Orders.Add(order);
             // Same transaction as the order: the event is published (by the outbox relay) if and only if the order exists.
@@ -108,7 +108,7 @@ public static class OrdersApi
     {
         var buyer = Buyer(http.User);
         var bucket = Buckets.Of(buyer);
-        var shard = await shards.RouteAsync(bucket, TimeSpan.Zero, ct);
+        var shard = await shards.RouteAsync(bucket, OrderShards.FenceWait, ct);
         var order = await FindAsync(shard, id, buyer, after, ct);
         if (order is null)
         {
@@ -151,7 +151,7 @@ public static class OrdersApi
         // Parameters one by one, not [AsParameters]: see the catalog's product list (dotnet/aspnetcore#65348).
         var query = new OrderQuery(page, pageSize);
         var buyer = Buyer(http.User);
-        var shard = await shards.RouteAsync(Buckets.Of(buyer), TimeSpan.Zero, ct);
+        var shard = await shards.RouteAsync(Buckets.Of(buyer), OrderShards.FenceWait, ct);
         await using var read = await shard.Database.ReadAsync(after, ct);
         var mine = read.Db.Orders.Where(o => o.BuyerId == buyer);
         var total = await mine.CountAsync(ct);
