@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Platform.AppHost.Infrastructure.Postgres;
 
@@ -35,6 +36,7 @@ public static class ShardOutageDrill
                 }
 
                 await SetOnlineAsync(shard, online: false, context.CancellationToken);
+                var logger = context.Services.GetRequiredService<ResourceLoggerService>().GetLogger(shard.Primary.Resource);
                 var stopping = context.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
                 _ = Task.Run(async () =>
                 {
@@ -47,7 +49,21 @@ public static class ShardOutageDrill
                         // The platform stops: it comes back online first, so that the next start finds the shard usable.
                     }
 
-                    await SetOnlineAsync(shard, online: true, CancellationToken.None);
+                    // Back online, however long the server takes to answer: a shard left refusing connections stays so (in the state folder).
+                    for (var attempt = 1; ; attempt++)
+                    {
+                        try
+                        {
+                            await SetOnlineAsync(shard, online: true, CancellationToken.None);
+                            logger.LogInformation("{Shard} accepts connections again", shard.Name);
+                            return;
+                        }
+                        catch (NpgsqlException e) when (attempt < 30)
+                        {
+                            logger.LogWarning("{Shard} not back online yet ({Reason}); trying again", shard.Name, e.Message);
+                            await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
+                        }
+                    }
                 }, CancellationToken.None);
                 return CommandResults.Success($"{shard.Name} refuses connections for {seconds} s.");
             }, new CommandOptions

@@ -14,7 +14,7 @@ namespace Platform.Orders.Ordering;
 /// For operators (scope <c>orders.admin</c>, granted to admins only): every customer's orders, newest first, read from all
 /// shards at once (at most <see cref="Parallelism"/> at a time, on their replicas) and merged. Pages are keyset pages: the
 /// answer's <c>next</c> cursor continues after the last order, whatever was placed meanwhile. Each shard lists only the
-/// buckets it owns, so an order in the middle of a move is listed once. A shard that does not answer is named in
+/// buckets this process's map gives it, so an order in the middle of a move is listed once (or, during its fence, not at all). A shard that does not answer is named in
 /// <c>unavailableShards</c>: the page is then partial, its orders missing from it.
 /// </summary>
 public static class OrdersAcrossShards
@@ -72,7 +72,7 @@ public static class OrdersAcrossShards
         {
             try
             {
-                pages[shard.Index] = await PageAsync(shard, state, from, to, cursor, pageSize, token);
+                pages[shard.Index] = await PageAsync(shards, shard, state, from, to, cursor, pageSize, token);
             }
             catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException && !token.IsCancellationRequested)
             {
@@ -89,22 +89,25 @@ public static class OrdersAcrossShards
             next, [.. shards.Shards.Where(s => unavailable[s.Index]).Select(s => s.Name)]));
     }
 
-    private static async Task<List<OrderRow>> PageAsync(Shard<OrdersDb> shard, OrderStatus? status, DateTimeOffset? from, DateTimeOffset? to,
+    private static async Task<List<OrderRow>> PageAsync(ShardedDatabase<OrdersDb> shards, Shard<OrdersDb> shard, OrderStatus? status, DateTimeOffset? from, DateTimeOffset? to,
         Cursor? after, int pageSize, CancellationToken ct)
     {
+        // The buckets this process's map gives the shard: each bucket is read from one shard, so an order in the middle of a
+        // move is listed once (the shards' own tables, read on replicas at different moments, could both claim it or neither).
+        var buckets = shards.BucketsOf(shard).Select(b => (short)b).ToArray();
         await using var read = await shard.Database.ReadAsync(after: null, ct);
-        var orders = read.Db.Orders.Where(o => read.Db.OwnedBuckets.Contains(o.Bucket));
+        var orders = read.Db.Orders.Where(o => buckets.Contains(o.Bucket));
         if (status is { } s)
         {
             orders = orders.Where(o => o.Status == s);
         }
 
-        if (from is { } start)
+        if (from?.ToUniversalTime() is { } start) // Postgres' timestamptz takes UTC only
         {
             orders = orders.Where(o => o.CreatedAt >= start);
         }
 
-        if (to is { } end)
+        if (to?.ToUniversalTime() is { } end)
         {
             orders = orders.Where(o => o.CreatedAt < end);
         }

@@ -107,17 +107,21 @@ public static partial class BucketMover
                 ("SET LOCAL lock_timeout = '30s'", []),
                 ("SELECT pg_advisory_xact_lock($1, $2)", [BucketOwnership.LockClass, bucket]), // waits for the bucket's writes under way
                 ("DELETE FROM shard_buckets WHERE bucket = $1", [bucket]));
-            int copiedFenced;
+            var copiedFenced = 0;
             try
             {
                 copiedFenced = await CopyAsync(source, target, rows, bucket, copyStarted - ClockMargin, cancellationToken);
                 await ExecuteAsync(target, cancellationToken, ("INSERT INTO shard_buckets (bucket) VALUES ($1)", [bucket]));
             }
-            catch
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // Not moved: the bucket goes back to its source (the target's copies stay invisible, and a next move overwrites them).
-                await ExecuteAsync(source, CancellationToken.None, ("INSERT INTO shard_buckets (bucket) VALUES ($1) ON CONFLICT DO NOTHING", [bucket]));
-                throw;
+                // Unless the target took the bucket after all (its answer lost), it goes back to its source (the target's
+                // copies stay invisible, and a next move overwrites them).
+                if (!await OwnsAsync(target, bucket))
+                {
+                    await ExecuteAsync(source, CancellationToken.None, ("INSERT INTO shard_buckets (bucket) VALUES ($1) ON CONFLICT DO NOTHING", [bucket]));
+                    throw;
+                }
             }
 
             fence.Stop();
@@ -125,13 +129,45 @@ public static partial class BucketMover
             await database.RefreshAsync(TimeSpan.Zero, cancellationToken);
 
             await Task.Delay(routersRefreshed, cancellationToken);
-            await using var connection = await source.Primary.OpenConnectionAsync(cancellationToken);
-            var deleted = await rows.DeleteAsync(connection, bucket, cancellationToken);
+            var deleted = await DeleteFromSourceAsync(source, rows, bucket, cancellationToken);
             return new BucketMove(bucket, source.Name, target.Name, copied, copiedFenced, deleted, fence.Elapsed, total.Elapsed);
         }
         finally
         {
             await ScalarAsync<bool>(moveLock, "SELECT pg_advisory_unlock($1, $2)", CancellationToken.None, BucketOwnership.MoveLockClass, bucket);
+        }
+    }
+
+    /// <summary>
+    /// The bucket's rows on the source, deleted only while the source does not own the bucket (under its fence lock): a move
+    /// back meanwhile must not lose the rows it brought.
+    /// </summary>
+    private static async Task<int> DeleteFromSourceAsync<TContext>(Shard<TContext> source, IBucketRows rows, int bucket, CancellationToken cancellationToken)
+        where TContext : DbContext
+    {
+        await using var connection = await source.Primary.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ScalarAsync<object>(connection, "SELECT pg_advisory_xact_lock($1, $2)", cancellationToken, BucketOwnership.LockClass, bucket);
+        if (await ScalarAsync<bool>(connection, "SELECT EXISTS (SELECT 1 FROM shard_buckets WHERE bucket = $1)", cancellationToken, bucket))
+        {
+            return 0; // moved back meanwhile: the rows are the bucket's again
+        }
+
+        var deleted = await rows.DeleteAsync(connection, bucket, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
+    }
+
+    /// <summary>Whether <paramref name="shard"/> says it owns <paramref name="bucket"/> (false when it cannot be asked).</summary>
+    private static async Task<bool> OwnsAsync<TContext>(Shard<TContext> shard, int bucket) where TContext : DbContext
+    {
+        try
+        {
+            return (await shard.OwnedBucketsAsync(CancellationToken.None)).Contains(bucket);
+        }
+        catch (NpgsqlException)
+        {
+            return false;
         }
     }
 

@@ -9,13 +9,24 @@ namespace Platform.Data.Sharding;
 public sealed class ShardSession<TContext>(ShardedDatabase<TContext> database) : IAsyncDisposable where TContext : DbContext
 {
     private readonly Dictionary<int, TContext> _open = [];
+    private readonly Dictionary<int, Shard<TContext>> _routed = [];
 
     /// <summary>The sharded database this session writes to.</summary>
     public ShardedDatabase<TContext> Database => database;
 
-    /// <summary>The context on the shard that owns <paramref name="bucket"/> (waiting up to <paramref name="wait"/> for an owner).</summary>
-    public async ValueTask<TContext> WriteAsync(int bucket, TimeSpan wait, CancellationToken cancellationToken) =>
-        Write(await database.RouteAsync(bucket, wait, cancellationToken));
+    /// <summary>
+    /// The context on the shard that owns <paramref name="bucket"/> (waiting up to <paramref name="wait"/> for an owner) — the
+    /// shard routed to first in this scope, whatever the map says later: an inbox and its handler must not part.
+    /// </summary>
+    public async ValueTask<TContext> WriteAsync(int bucket, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (!_routed.TryGetValue(bucket, out var shard))
+        {
+            _routed[bucket] = shard = await database.RouteAsync(bucket, wait, cancellationToken);
+        }
+
+        return Write(shard);
+    }
 
     /// <summary>The context on <paramref name="shard"/>.</summary>
     public TContext Write(Shard<TContext> shard)

@@ -31,6 +31,16 @@ public static partial class ShardedMigrationStep
                     pending.AddRange((await db.Database.GetPendingMigrationsAsync(ct)).Select(m => $"{shard.Name}: {m}"));
                 }
 
+                if (pending.Count == 0)
+                {
+                    // Migrated, but the buckets not given out yet: the service would answer 503 to every customer.
+                    await using var first = shards[0].CreateContext();
+                    if (!await first.Database.SqlQuery<int>($"SELECT 1 AS \"Value\" FROM shard_map_seeded").AnyAsync(ct))
+                    {
+                        pending.Add($"{shards[0].Name}: the buckets given out");
+                    }
+                }
+
                 return pending;
             });
             return;
