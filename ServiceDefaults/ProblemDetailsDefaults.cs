@@ -64,6 +64,13 @@ public static class ProblemDetailsDefaults
             {
                 return StatusCodes.Status503ServiceUnavailable;
             }
+
+            // Npgsql's "no suitable host" (every host of a multi-host connection string failed, or is still marked down
+            // after an outage) carries each host's failure in an AggregateException.
+            if (e is AggregateException many && many.InnerExceptions.Any(inner => StatusCodeOf(inner) == StatusCodes.Status503ServiceUnavailable))
+            {
+                return StatusCodes.Status503ServiceUnavailable;
+            }
         }
 
         return StatusCodes.Status500InternalServerError;

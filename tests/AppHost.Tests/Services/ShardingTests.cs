@@ -244,6 +244,13 @@ public sealed class ShardingTests(SharedAppFixture fixture)
                 return retry.StatusCode;
             }, status => status == HttpStatusCode.Accepted, status => $"the retry is still {status}", Patience);
         Assert.Equal(1L, await Databases.ScalarAsync<long>(fixture.App, down.Shard, "SELECT count(*) FROM orders WHERE idempotency_key = $1", key));
+
+        // And its reads: Npgsql keeps hosts that failed marked down for a few seconds (Host Recheck Seconds) before trying them again.
+        await Eventually.ReachesAsync(async () =>
+            {
+                using var list = await downOrders.GetAsync("/orders");
+                return (list.StatusCode, (await admin.GetJsonAsync<OperatorsPage>("/admin/orders?pageSize=1")).UnavailableShards.Count);
+            }, read => read is (HttpStatusCode.OK, 0), read => $"after the outage: the customer's list {read.StatusCode}, {read.Count} shards unavailable", Patience);
     }
 
     private sealed record OperatorsOrder(Guid Id, string BuyerId, string Status, DateTimeOffset CreatedAt, string Shard);
