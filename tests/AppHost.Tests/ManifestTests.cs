@@ -84,12 +84,13 @@ public sealed class ManifestTests(PublishedManifest manifest) : IClassFixture<Pu
     [Fact]
     public void Each_database_has_a_primary_and_a_readonly_connection_string()
     {
-        foreach (var database in new[] { "identitydb", "catalogdb", "ordersdb", "ordersdb2" })
+        // The second orders shard on a cluster of its own, with as many replicas.
+        foreach (var (database, cluster) in new[] { ("identitydb", "postgres"), ("catalogdb", "postgres"), ("ordersdb", "postgres"), ("ordersdb2", "postgres-ordersdb2") })
         {
-            Assert.Contains("{postgres.", (string)manifest.Resources[database]!["connectionString"]!, StringComparison.Ordinal);
+            Assert.Contains($"{{{cluster}.", (string)manifest.Resources[database]!["connectionString"]!, StringComparison.Ordinal);
             var reads = (string)manifest.Resources[$"{database}-readonly"]!["connectionString"]!;
-            Assert.Contains("{postgres-replica1.bindings.tcp.host}", reads, StringComparison.Ordinal);
-            Assert.Contains("{postgres-replica2.bindings.tcp.host}", reads, StringComparison.Ordinal);
+            Assert.Contains($"{{{cluster}-replica1.bindings.tcp.host}}", reads, StringComparison.Ordinal);
+            Assert.Contains($"{{{cluster}-replica2.bindings.tcp.host}}", reads, StringComparison.Ordinal);
             Assert.Contains($"Database={database}", reads, StringComparison.Ordinal);
         }
     }
@@ -103,10 +104,10 @@ public sealed class ManifestTests(PublishedManifest manifest) : IClassFixture<Pu
             var resources = JsonNode.Parse(await PublishedManifest.PublishAsync(path, "--Infrastructure:PostgresReadReplicas=0", "--Orders:Shards=2"))!["resources"]!.AsObject();
 
             Assert.DoesNotContain(resources, r => r.Key.StartsWith("postgres-replica", StringComparison.Ordinal));
-            foreach (var database in new[] { "identitydb", "catalogdb", "ordersdb", "ordersdb2" })
+            foreach (var (database, cluster) in new[] { ("identitydb", "postgres"), ("catalogdb", "postgres"), ("ordersdb", "postgres"), ("ordersdb2", "postgres-ordersdb2") })
             {
                 var reads = (string)resources[$"{database}-readonly"]!["connectionString"]!;
-                Assert.StartsWith("Host={postgres.bindings.tcp.host}:{postgres.bindings.tcp.port};", reads, StringComparison.Ordinal);
+                Assert.StartsWith($"Host={{{cluster}.bindings.tcp.host}}:{{{cluster}.bindings.tcp.port}};", reads, StringComparison.Ordinal);
                 Assert.Contains($"Database={database}", reads, StringComparison.Ordinal);
             }
         }
@@ -129,6 +130,8 @@ public sealed class ManifestTests(PublishedManifest manifest) : IClassFixture<Pu
             "identity-web-secret", "identity-workers-secret", "postgres-password", "postgres-streaming-password", "redis-password",
             // each service's database login
             "postgres-catalog-password", "postgres-identity-password", "postgres-orders-password",
+            // the second orders shard's cluster: its superuser, replication and orders logins
+            "postgres-ordersdb2-password", "postgres-ordersdb2-streaming-password", "postgres-ordersdb2-orders-password",
             // each service's Redis and broker user
             "redis-catalog-password", "redis-gateway-password", "redis-identity-password",
             "eventbus-catalog-password", "eventbus-orders-password",

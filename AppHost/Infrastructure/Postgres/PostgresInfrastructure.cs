@@ -39,7 +39,7 @@ public static class PostgresInfrastructure
             .ToArray();
 
         return new ReplicatedPostgres(builder,
-            database => primary.AddDatabase(database), parameter => infrastructure.AddPassword(parameter),
+            database => primary.AddDatabase(database), parameter => infrastructure.AddPassword(parameter), infrastructure.AddPostgres,
             primary.Resource.PrimaryEndpoint, replicas.Select(r => r.Resource.Endpoint),
             password.Resource, EndpointProperty.Host);
     }
@@ -54,7 +54,7 @@ public static class PostgresInfrastructure
         var replicas = replicaNames.Select(primary.AddReadReplica).ToArray();
 
         return new ReplicatedPostgres(builder,
-            database => primary.AddDatabase(database), parameter => infrastructure.AddPassword(parameter),
+            database => primary.AddDatabase(database), parameter => infrastructure.AddPassword(parameter), infrastructure.AddPostgres,
             primary.Resource.Endpoint, replicas.Select(r => r.Resource.Endpoint),
             password.Resource, EndpointProperty.IPV4Host);
     }

@@ -4,8 +4,8 @@ using Microsoft.Extensions.Logging;
 namespace Platform.AppHost.Infrastructure.Postgres;
 
 /// <summary>
-/// One Postgres cluster for the whole platform: a primary and its streaming read replicas, as
-/// containers or local processes. A database has superuser connection strings (<c>{name}</c> on the
+/// A Postgres cluster — the platform's, or in a deployment a shard's own (<see cref="AddShards"/>): a primary and its
+/// streaming read replicas, as containers or local processes. A database has superuser connection strings (<c>{name}</c> on the
 /// primary, <c>{name}-readonly</c> over the replicas: for tooling and tests, never for a service) and
 /// a login per service that uses it (<see cref="ReplicatedPostgresDatabase.Owner"/>,
 /// <see cref="ReplicatedPostgresDatabase.Login"/>), with the same two connection strings each.
@@ -15,6 +15,7 @@ public sealed class ReplicatedPostgres
     private readonly IDistributedApplicationBuilder _builder;
     private readonly Func<string, IResourceBuilder<IResourceWithConnectionString>> _addPrimaryDatabase;
     private readonly Func<string, IResourceBuilder<ParameterResource>> _addPassword;
+    private readonly Func<string, ReplicatedPostgres> _addCluster;
     private readonly EndpointReference _primaryEndpoint;
     private readonly ParameterResource _password;
     private readonly EndpointProperty _hostProperty;
@@ -23,12 +24,14 @@ public sealed class ReplicatedPostgres
     internal ReplicatedPostgres(IDistributedApplicationBuilder builder,
         Func<string, IResourceBuilder<IResourceWithConnectionString>> addPrimaryDatabase,
         Func<string, IResourceBuilder<ParameterResource>> addPassword,
+        Func<string, ReplicatedPostgres> addCluster,
         EndpointReference primaryEndpoint, IEnumerable<EndpointReference> replicaEndpoints,
         ParameterResource password, EndpointProperty hostProperty)
     {
         _builder = builder;
         _addPrimaryDatabase = addPrimaryDatabase;
         _addPassword = addPassword;
+        _addCluster = addCluster;
         _primaryEndpoint = primaryEndpoint;
         ReplicaEndpoints = [.. replicaEndpoints];
         _password = password;
@@ -71,13 +74,18 @@ public sealed class ReplicatedPostgres
 
     /// <summary>
     /// Adds <paramref name="count"/> databases that together hold one service's data, split by bucket: <c>{name}</c>,
-    /// <c>{name}2</c>, … (one shard is the service's one database, as an unsharded service has it). Here they share the
-    /// cluster; a deployment may give each its own.
+    /// <c>{name}2</c>, … (one shard is the service's one database, as an unsharded service has it). A deployment gives
+    /// every shard after the first a cluster of its own (<c>{cluster}-{name}2</c>, …, with as many replicas): what sharding
+    /// is for — the writes, the storage and an outage split over servers. Run mode keeps them on this cluster: each would
+    /// be another primary and its replicas on the one machine (docs/sharding.md).
     /// </summary>
     public IReadOnlyList<ReplicatedPostgresDatabase> AddShards([ResourceName] string name, int count)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        return [.. Enumerable.Range(1, count).Select(i => AddDatabase(i == 1 ? name : $"{name}{i}"))];
+        var ownClusters = _builder.ExecutionContext.IsPublishMode;
+        return [.. Enumerable.Range(1, count).Select(i => i == 1
+            ? AddDatabase(name)
+            : (ownClusters ? _addCluster($"{PrimaryResource.Name}-{name}{i}") : this).AddDatabase($"{name}{i}"))];
     }
 
     /// <summary>The connection strings of <paramref name="role"/> to <paramref name="database"/>, healthy once it can log in.</summary>
@@ -85,7 +93,7 @@ public sealed class ReplicatedPostgres
     {
         if (!_passwords.TryGetValue(role, out var password))
         {
-            _passwords[role] = password = _addPassword($"postgres-{role}-password"); // one role, one password, on every database
+            _passwords[role] = password = _addPassword($"{PrimaryResource.Name}-{role}-password"); // one role, one password, on every database of the cluster
         }
 
         var primary = _builder.AddConnectionString($"{database}-{role}",

@@ -10,7 +10,7 @@ using Polly.Retry;
 namespace Platform.Data;
 
 /// <summary>
-/// One service database on the platform's Postgres cluster: commands go to the primary through the
+/// One service database on a Postgres cluster: commands go to the primary through the
 /// (pooled) <typeparamref name="TContext"/>; queries go through <see cref="ReadAsync"/>, which picks a read
 /// replica that is recent enough — or the primary when none is.
 /// </summary>
@@ -34,6 +34,7 @@ public sealed class ReplicatedDatabase<TContext> where TContext : DbContext
     private readonly string _databaseName;
     private long _latestWrite;
     private long _primaryReached;
+    private long _cluster; // the system identifier, once known (0 before)
 
     internal ReplicatedDatabase(NpgsqlDataSource primary, NpgsqlDataSource replicas, IServiceProvider services,
         IOptions<ReplicaReadOptions> options, TimeProvider time, ReplicaReadMetrics metrics)
@@ -65,18 +66,54 @@ public sealed class ReplicatedDatabase<TContext> where TContext : DbContext
     public PrimaryPositionHistory History { get; }
 
     /// <summary>The latest position this process has written (see <see cref="WrittenAsync"/>).</summary>
-    public ConsistencyToken LatestWrite => new(new NpgsqlLogSequenceNumber((ulong)Interlocked.Read(ref _latestWrite)));
+    public ConsistencyToken LatestWrite => new(new NpgsqlLogSequenceNumber((ulong)Interlocked.Read(ref _latestWrite)), Cluster);
+
+    private ulong Cluster => (ulong)Interlocked.Read(ref _cluster);
 
     /// <summary>The primary's current log position.</summary>
     public async Task<ConsistencyToken> PrimaryPositionAsync(CancellationToken cancellationToken)
     {
         return await _primaryRetry.ExecuteAsync(async ct =>
         {
-            await using var command = Primary.CreateCommand("SELECT pg_current_wal_lsn()");
-            var position = new ConsistencyToken((NpgsqlLogSequenceNumber)(await command.ExecuteScalarAsync(ct))!);
+            var known = Cluster != 0;
+            await using var command = Primary.CreateCommand(known
+                ? "SELECT pg_current_wal_lsn(), 0::bigint"
+                : "SELECT pg_current_wal_lsn(), system_identifier FROM pg_control_system()");
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            if (!known)
+            {
+                Interlocked.Exchange(ref _cluster, reader.GetInt64(1));
+            }
+
+            var position = new ConsistencyToken(reader.GetFieldValue<NpgsqlLogSequenceNumber>(0), Cluster);
             RaiseTo(ref _primaryReached, position);
             return position;
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// <paramref name="after"/> if this database's cluster wrote it; null for another cluster's token — say an orders
+    /// write's, which the web app sends with a catalog read — which names nothing this cluster has to replay.
+    /// </summary>
+    public async ValueTask<ConsistencyToken?> OwnAsync(ConsistencyToken? after, CancellationToken cancellationToken)
+    {
+        if (after is not { Cluster: not 0 } token)
+        {
+            return after;
+        }
+
+        if (Cluster == 0)
+        {
+            // Any server of the cluster says (a replica has the primary's identifier): a read needs no primary to learn it.
+            await _replicasRetry.ExecuteAsync(async ct =>
+            {
+                await using var command = Replicas.CreateCommand("SELECT system_identifier FROM pg_control_system()");
+                Interlocked.Exchange(ref _cluster, (long)(await command.ExecuteScalarAsync(ct))!);
+            }, cancellationToken);
+        }
+
+        return token.IsFrom(Cluster) ? token : null;
     }
 
     /// <summary>
@@ -106,11 +143,12 @@ public sealed class ReplicatedDatabase<TContext> where TContext : DbContext
     /// </summary>
     /// <exception cref="BadHttpRequestException">
     /// 400: <paramref name="after"/> is beyond the primary's own position, so no server could ever serve it (a
-    /// forged token, or one from another database); it would otherwise cost a wait and a read on the primary.
+    /// forged token); it would otherwise cost a wait and a read on the primary. Another cluster's token is ignored
+    /// (<see cref="OwnAsync"/>).
     /// </exception>
     public async Task<ReadSession<TContext>> ReadAsync(ConsistencyToken? after, CancellationToken cancellationToken)
     {
-        var token = after ?? ConsistencyToken.None;
+        var token = await OwnAsync(after, cancellationToken) ?? ConsistencyToken.None;
         if ((ulong)token.Position > (ulong)Interlocked.Read(ref _primaryReached) && token > await PrimaryPositionAsync(cancellationToken))
         {
             throw new BadHttpRequestException(

@@ -44,7 +44,7 @@ public sealed partial class ProductReads(HybridCache cache, ReplicatedDatabase<C
     {
         if (!string.IsNullOrWhiteSpace(query.Search) || query.Page > options.Value.CachedPages)
         {
-            return await LoadPageAsync(query, after, cancellationToken);
+            return await LoadPageAsync(query, await database.OwnAsync(after, cancellationToken), cancellationToken);
         }
 
         return await ReadThroughAsync($"products:list:{query.Sort ?? "name"}:{query.Page}:{query.PageSize}", ListsTag,
@@ -58,6 +58,7 @@ public sealed partial class ProductReads(HybridCache cache, ReplicatedDatabase<C
     private async Task<T> ReadThroughAsync<T>(string key, string tag, Func<ConsistencyToken?, CancellationToken, ValueTask<T>> load,
         ConsistencyToken? after, CancellationToken cancellationToken) where T : ICachedRead
     {
+        after = await database.OwnAsync(after, cancellationToken); // another cluster's write is no reason to skip the cache
         if (!options.Value.Enabled)
         {
             return await load(after, cancellationToken);

@@ -498,45 +498,64 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
     }
 
     [Fact]
-    public void Postgres_is_a_cloudnativepg_cluster_with_the_replicas_the_services_roles_and_a_database_per_owner()
+    public void Postgres_is_a_cloudnativepg_cluster_per_shard_with_the_replicas_the_services_roles_and_a_database_per_owner()
     {
-        var cluster = generated.Prod.OfType<PostgresCluster>().Single();
-        Assert.Equal("postgres", cluster.Metadata.Name); // its services postgres-rw and postgres-ro are what the connection strings name
-        Assert.Equal(1 + 2, cluster.Spec.Instances);    // the primary and the two read replicas of this run
+        // The platform's cluster, and one of its own for every orders shard after the first (what sharding is for).
+        var clusters = generated.Prod.OfType<PostgresCluster>().ToDictionary(c => c.Metadata.Name);
+        Assert.Equal(["postgres", "postgres-ordersdb2"], clusters.Keys.Order(StringComparer.Ordinal)); // their services {name}-rw and {name}-ro
+        Assert.All(clusters.Values, cluster => Assert.Equal(1 + 2, cluster.Spec.Instances)); // the primary and the two read replicas of this run
 
-        // Every service that connects logs in as a role of the cluster, with the password of that role's Secret.
-        var roles = cluster.Spec.Managed.Roles.ToDictionary(r => r.Name);
-        var clients = new List<string>();
+        var databases = generated.Prod.OfType<PostgresDatabase>().ToDictionary(d => d.Spec.Name, d => (d.Spec.Owner, Cluster: d.Spec.Cluster["name"]));
+        Assert.Equal(("catalog", "postgres"), databases["catalogdb"]);
+        Assert.Equal(("identity", "postgres"), databases["identitydb"]);
+        Assert.Equal(("orders", "postgres"), databases["ordersdb"]);
+        Assert.Equal(("orders", "postgres-ordersdb2"), databases["ordersdb2"]); // the second shard, on its own cluster
+
         var pods = generated.Prod.OfType<V1Deployment>().Select(d => (Name: d.Name(), d.Spec.Template.Spec))
-            .Concat(generated.Prod.OfType<V1Job>().Select(j => (Name: j.Name(), j.Spec.Template.Spec))); // the migration steps log in too
-        foreach (var (name, pod) in pods)
+            .Concat(generated.Prod.OfType<V1Job>().Select(j => (Name: j.Name(), j.Spec.Template.Spec))).ToList(); // the migration steps log in too
+        foreach (var (name, cluster) in clusters)
         {
-            var env = pod.Containers.Single().Env;
-            var connection = env.FirstOrDefault(e => e.Name.StartsWith("ConnectionStrings__", StringComparison.Ordinal) && e.Value?.Contains("postgres-rw", StringComparison.Ordinal) == true);
-            if (connection is null)
+            // Every service that connects to a cluster logs in as a role of it, with the password of that role's Secret.
+            var roles = cluster.Spec.Managed.Roles.ToDictionary(r => r.Name);
+            var clients = new List<string>();
+            foreach (var (pod, spec) in pods)
             {
-                continue;
+                var env = spec.Containers.Single().Env;
+                var connections = env.Where(e => e.Name.StartsWith("ConnectionStrings__", StringComparison.Ordinal)
+                    && e.Value?.StartsWith($"Host={name}-rw:", StringComparison.Ordinal) == true).ToList();
+                if (connections.Count == 0)
+                {
+                    continue;
+                }
+
+                clients.Add(pod);
+                foreach (var connection in connections)
+                {
+                    var role = Regex.Match(connection.Value, "Username=([^;]+)").Groups[1].Value;
+                    Assert.True(roles.ContainsKey(role), $"{pod} logs in to {name} as {role}, which the cluster does not have");
+                    Assert.True(roles[role].Login);
+                    var password = Regex.Match(connection.Value, @"Password=\$\(([A-Z0-9_]+)\)").Groups[1].Value;
+                    Assert.Equal(roles[role].PasswordSecret["name"], env.Single(e => e.Name == password).ValueFrom.SecretKeyRef.Name);
+                    Assert.StartsWith($"{name}-", roles[role].PasswordSecret["name"], StringComparison.Ordinal);
+                }
             }
 
-            clients.Add(name);
-            var role = Regex.Match(connection.Value, "Username=([^;]+)").Groups[1].Value;
-            Assert.True(roles.ContainsKey(role), $"{name} logs in as {role}, which the cluster does not have");
-            Assert.True(roles[role].Login);
-            var password = Regex.Match(connection.Value, @"Password=\$\(([A-Z0-9_]+)\)").Groups[1].Value;
-            Assert.Equal(roles[role].PasswordSecret["name"], env.Single(e => e.Name == password).ValueFrom.SecretKeyRef.Name);
+            Assert.Equal(name == "postgres"
+                ? Services.Keys.Where(s => s is not "gateway" and not "web").Concat(MigrationSteps).Order()
+                : ["orders", "orders-migrations"], clients.Order());
+            if (name != "postgres")
+            {
+                Assert.Equal(["orders"], roles.Keys); // a shard's cluster has the one role that uses it
+            }
+
+            var policy = generated.Prod.OfType<V1NetworkPolicy>().Single(p => p.Name() == name);
+            Assert.Equal(name, policy.Spec.PodSelector.MatchLabels["cnpg.io/cluster"]);
+            Assert.Equal(clients.Order(), policy.Spec.Ingress[0].FromProperty.Select(peer => peer.PodSelector.MatchLabels["app.kubernetes.io/name"]).Order());
         }
 
-        Assert.Equal(Services.Keys.Where(s => s is not "gateway" and not "web").Concat(MigrationSteps).Order(), clients.Order());
-        var databases = generated.Prod.OfType<PostgresDatabase>().ToDictionary(d => d.Spec.Name, d => d.Spec.Owner);
-        Assert.Equal("catalog", databases["catalogdb"]);
-        Assert.Equal("orders", databases["ordersdb"]);
-        Assert.Equal("orders", databases["ordersdb2"]); // the second shard
-        Assert.Equal("identity", databases["identitydb"]);
-        Assert.All(generated.Prod.OfType<PostgresDatabase>(), d => Assert.Equal("postgres", d.Spec.Cluster["name"]));
-
-        var policy = generated.Prod.OfType<V1NetworkPolicy>().Single(p => p.Name() == "postgres");
-        Assert.Equal("postgres", policy.Spec.PodSelector.MatchLabels["cnpg.io/cluster"]);
-        Assert.Equal(clients.Order(), policy.Spec.Ingress[0].FromProperty.Select(peer => peer.PodSelector.MatchLabels["app.kubernetes.io/name"]).Order());
+        // A shard's reads: its own cluster's replicas, its primary when none answers.
+        Assert.StartsWith("Host=postgres-ordersdb2-ro:5432,postgres-ordersdb2-rw:5432;Username=orders;",
+            Environment("orders")["ConnectionStrings__ordersdb2-readonly"].Value, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -552,7 +571,7 @@ public sealed partial class KubernetesOutputTests(GeneratedKubernetes generated)
         {
             var env = job.Spec.Template.Spec.Containers.Single().Env;
             // One database, or each shard of a sharded service's.
-            var databases = env.Where(e => e.Name.StartsWith("ConnectionStrings__", StringComparison.Ordinal) && e.Value?.Contains("postgres-rw", StringComparison.Ordinal) == true)
+            var databases = env.Where(e => e.Name.StartsWith("ConnectionStrings__", StringComparison.Ordinal) && Regex.IsMatch(e.Value ?? "", "^Host=postgres[a-z0-9-]*-rw:"))
                 .Select(e => Regex.Match(e.Value, "Database=([^;]+)").Groups[1].Value).ToList();
             Assert.NotEmpty(databases);
             Assert.All(databases, database =>

@@ -71,17 +71,23 @@ public sealed class ReadYourWritesTests(SharedAppFixture fixture)
         using var orders = new ServiceClient(fixture.App, "orders", await fixture.AccessTokenAsync(IdentityClient.Customer, "orders"));
         using var placed = await orders.SendJsonAsync(HttpMethod.Post, "/orders", new { items = new[] { new { productId = 2, quantity = 1 } } });
         var genuine = placed.ConsistencyToken();
-        const string Forged = "7FFFFFFF/FFFFFFFF";
+        Assert.True(ConsistencyToken.TryParse(genuine, out var parsed));
+        Assert.NotEqual(0UL, parsed.Cluster); // the token names its cluster
+        var forged = $"{parsed.Cluster:x16}:7FFFFFFF/FFFFFFFF";
+        var otherClusters = $"{parsed.Cluster ^ 1:x16}:7FFFFFFF/FFFFFFFF"; // a write on another cluster (a shard's own, in a deployment)
 
         foreach (var (client, path) in new[] { (catalog, "/products"), (catalog, "/products/1"), (orders, "/orders"), (orders, placed.Headers.Location!.ToString()) })
         {
-            using var forged = await client.GetAsync(path, Forged);
+            using var refused = await client.GetAsync(path, forged);
+            using var bare = await client.GetAsync(path, "7FFFFFFF/FFFFFFFF"); // a position alone is taken as this cluster's
             using var real = await client.GetAsync(path, genuine);
+            using var foreign = await client.GetAsync(path, otherClusters);
 
-            Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
-            Assert.Equal("application/problem+json", forged.Content.Headers.ContentType?.MediaType);
-            Assert.Contains("Consistency-Token", await forged.Content.ReadAsStringAsync(Cancellation), StringComparison.Ordinal);
+            Assert.Equal([HttpStatusCode.BadRequest, HttpStatusCode.BadRequest], new[] { refused.StatusCode, bare.StatusCode });
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("Consistency-Token", await refused.Content.ReadAsStringAsync(Cancellation), StringComparison.Ordinal);
             Assert.Equal(HttpStatusCode.OK, real.StatusCode); // a real token from another service's write is behind the primary too
+            Assert.Equal(HttpStatusCode.OK, foreign.StatusCode); // nothing here to wait for: ignored
         }
     }
 
@@ -126,6 +132,13 @@ public sealed class ReadYourWritesTests(SharedAppFixture fixture)
             {
                 Assert.False(mine.OnReplica);
                 Assert.Equal(1, await CountAsync(mine, table));
+            }
+
+            // The same position written on another cluster names nothing this one has to replay: the replica serves it.
+            Assert.NotEqual(0UL, token.Cluster);
+            await using (var foreign = await database.ReadAsync(token with { Cluster = token.Cluster ^ 1 }, Cancellation))
+            {
+                Assert.True(foreign.OnReplica);
             }
 
             await Task.Delay(TimeSpan.FromSeconds(3.5), Cancellation);

@@ -9,6 +9,8 @@ public sealed class ConsistencyTokenTests
     [InlineData("0/16B3748")]
     [InlineData("1A/0")]
     [InlineData("FFFFFFFF/FFFFFFFF")]
+    [InlineData("6f1c2e0a9b3d4c5e:0/16B3748")] // with the cluster that wrote it
+    [InlineData("ffffffffffffffff:FFFFFFFF/FFFFFFFF")]
     public void A_log_position_parses_and_prints_the_same(string text)
     {
         Assert.True(ConsistencyToken.TryParse(text, out var token));
@@ -21,6 +23,11 @@ public sealed class ConsistencyTokenTests
     [InlineData("not-a-position")]
     [InlineData("0/16B3748 ")]
     [InlineData("123456789/123456789")] // longer than any position
+    [InlineData("6f1c2e0a:0/16B3748")] // a cluster is 16 hex digits
+    [InlineData("6f1c2e0a9b3d4c5g:0/16B3748")]
+    [InlineData("-f1c2e0a9b3d4c5e:0/16B3748")]
+    [InlineData("6f1c2e0a9b3d4c5e:")]
+    [InlineData("6f1c2e0a9b3d4c5e:6f1c2e0a9b3d4c5e:0/1")]
     public void Anything_else_is_refused_and_means_no_token(string? text)
     {
         Assert.False(ConsistencyToken.TryParse(text, out var token));
@@ -40,6 +47,18 @@ public sealed class ConsistencyTokenTests
         Assert.Equal(later, ConsistencyToken.Max(earlier, later));
         Assert.Equal(later, ConsistencyToken.Max(later, earlier));
         Assert.Equal(earlier, ConsistencyToken.Max(earlier, ConsistencyToken.None));
+    }
+
+    [Fact]
+    public void A_token_is_from_the_cluster_it_names_and_one_that_names_none_is_taken_as_any_clusters()
+    {
+        var token = Token("6f1c2e0a9b3d4c5e:0/100");
+
+        Assert.Equal(0x6f1c2e0a9b3d4c5eUL, token.Cluster);
+        Assert.True(token.IsFrom(0x6f1c2e0a9b3d4c5eUL));
+        Assert.False(token.IsFrom(0x6f1c2e0a9b3d4c5fUL));
+        Assert.True(Token("0/100").IsFrom(0x6f1c2e0a9b3d4c5fUL));
+        Assert.True(token <= Token("0/100") && token >= Token("0/100")); // ordered by position alone
     }
 
     internal static ConsistencyToken Token(string text) =>
