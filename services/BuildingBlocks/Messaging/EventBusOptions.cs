@@ -26,6 +26,15 @@ public sealed class EventBusOptions
     public int MaxAttempts { get; set; } = 5;
 
     /// <summary>
+    /// How long a message whose handler fails because a database is away — a transient database failure: a server down,
+    /// restarting or refusing connections, a shard being moved — is retried without spending its
+    /// <see cref="MaxAttempts"/> — after the longest of the <see cref="RetryDelays"/> not longer than the outage has lasted —
+    /// before it is dead-lettered as any other.
+    /// An outage is not the message's fault; attempts are for what is.
+    /// </summary>
+    public TimeSpan OutageTolerance { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
     /// Deliveries of one message the broker makes before it dead-letters the message itself: a message that never gets
     /// settled (it crashes its consumer, or cannot be moved to a retry queue) stops coming back. Counts redeliveries only;
     /// a handler's failures count towards <see cref="MaxAttempts"/>.

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -14,10 +15,13 @@ namespace Platform.Messaging;
 /// Consumes this service's queue. A message is acknowledged only after its handler — and the handler's
 /// database transaction — has completed; a failure sends it to a retry queue (back-off) and, after
 /// <see cref="EventBusOptions.MaxAttempts"/>, to the dead-letter queue, so one poison message never
-/// blocks the queue. A crash before the ack means redelivery, which the inbox turns into a no-op.
+/// blocks the queue — unless a database is away, which spends no attempts for <see cref="EventBusOptions.OutageTolerance"/>
+/// (retried after delays that grow with the outage).
+/// A crash before the ack means redelivery, which the inbox turns into a no-op.
 /// </summary>
 internal sealed partial class EventConsumer(BrokerConnection connection, EventPublisher publisher, Subscriptions subscriptions,
-    ConsumerStatus status, MessagingMetrics metrics, IServiceScopeFactory scopes, IOptions<EventBusOptions> options, ILogger<EventConsumer> logger)
+    ConsumerStatus status, MessagingMetrics metrics, IServiceScopeFactory scopes, IOptions<EventBusOptions> options, TimeProvider time,
+    ILogger<EventConsumer> logger)
     : BackgroundService
 {
     private static readonly TimeSpan MaxBackOff = TimeSpan.FromSeconds(2);
@@ -273,14 +277,17 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
             return;
         }
 
-        var poison = error is PoisonMessageException or JsonException || attempt >= settings.MaxAttempts;
+        var now = time.GetUtcNow();
+        var firstFailure = EventPublisher.FirstFailure(delivery.BasicProperties) ?? now;
+        var outage = IsOutage(error) && now - firstFailure < settings.OutageTolerance;
+        var poison = !outage && (error is PoisonMessageException or JsonException || attempt >= settings.MaxAttempts);
         var queue = poison
             ? EventTopology.DeadLetterQueue(settings.Consumer)
-            : EventTopology.RetryQueue(settings.Consumer, Math.Min(attempt - 1, settings.RetryDelays.Count - 1));
+            : EventTopology.RetryQueue(settings.Consumer, outage ? OutageStep(settings.RetryDelays, now - firstFailure) : Math.Min(attempt - 1, settings.RetryDelays.Count - 1));
         try
         {
             // Moved first, acknowledged second: a crash in between means a duplicate (which the inbox absorbs), never a loss.
-            await publisher.MoveAsync(queue, message, attempt + 1, $"{error.GetType().Name}: {error.Message}", stoppingToken);
+            await publisher.MoveAsync(queue, message, outage ? attempt : attempt + 1, Describe(error), firstFailure, stoppingToken);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -295,6 +302,36 @@ internal sealed partial class EventConsumer(BrokerConnection connection, EventPu
         LogFailed(logger, message.Type, message.Id, attempt, queue, error.Message);
         await SettleAsync(channel, delivery, message.Id, ack: true);
     }
+
+    /// <summary>The failure and, when it wraps one (EF's "likely due to a transient failure"), its root cause: what an operator needs.</summary>
+    private static string Describe(Exception error) => error.GetBaseException() is { } cause && cause != error
+        ? $"{error.GetType().Name}: {error.Message} ({cause.GetType().Name}: {cause.Message})"
+        : $"{error.GetType().Name}: {error.Message}";
+
+    /// <summary>An outage's back-off grows with its length: the longest retry delay not longer than it has lasted (the first at least).</summary>
+    internal static int OutageStep(IList<TimeSpan> delays, TimeSpan lasted)
+    {
+        var step = 0;
+        while (step + 1 < delays.Count && delays[step + 1] <= lasted)
+        {
+            step++;
+        }
+
+        return step;
+    }
+
+    /// <summary>
+    /// A database away, anywhere in the exception's chain: Npgsql and the sharding building block mark such failures
+    /// <see cref="DbException.IsTransient"/> (a server down, restarting or refusing connections, a bucket being moved);
+    /// Npgsql's "no suitable host" carries each host's failure in an <see cref="AggregateException"/>.
+    /// </summary>
+    internal static bool IsOutage(Exception? error) => error switch
+    {
+        null => false,
+        DbException { IsTransient: true } => true,
+        AggregateException many => many.InnerExceptions.Any(IsOutage),
+        _ => IsOutage(error.InnerException),
+    };
 
     private static string? Header(IReadOnlyBasicProperties properties, string name) =>
         properties.Headers?.TryGetValue(name, out var value) == true && value is byte[] bytes ? Encoding.UTF8.GetString(bytes) : null;

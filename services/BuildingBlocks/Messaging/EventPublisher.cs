@@ -21,6 +21,9 @@ public sealed class EventPublisher(BrokerConnection connection, IOptions<EventBu
     /// <summary>The header that carries why a message was moved to a retry or dead-letter queue.</summary>
     public const string ErrorHeader = "x-error";
 
+    /// <summary>The header that carries when a message's handling first failed (Unix milliseconds), once it has.</summary>
+    public const string FirstFailureHeader = "x-first-failure";
+
     /// <summary>Traces of publishing and handling events.</summary>
     public static readonly ActivitySource ActivitySource = new("Platform.Messaging");
 
@@ -38,9 +41,9 @@ public sealed class EventPublisher(BrokerConnection connection, IOptions<EventBu
     public Task<Exception?[]> PublishAllAsync(IReadOnlyList<EventMessage> messages, CancellationToken cancellationToken) =>
         SendAllAsync([.. messages.Select(m => new Outgoing(options.Value.Exchange, m.Type, m, Attempt: 1, Error: null))], cancellationToken);
 
-    /// <summary>Moves a message to one of this consumer's queues (its retry and dead-letter queues) through its moves exchange.</summary>
-    public Task MoveAsync(string queue, EventMessage message, int attempt, string? error, CancellationToken cancellationToken) =>
-        SendAsync(new Outgoing(EventTopology.MovesExchange(options.Value.Consumer), queue, message, attempt, error), cancellationToken);
+    /// <summary>Moves a failed message to one of this consumer's queues (its retry and dead-letter queues) through its moves exchange.</summary>
+    public Task MoveAsync(string queue, EventMessage message, int attempt, string error, DateTimeOffset firstFailure, CancellationToken cancellationToken) =>
+        SendAsync(new Outgoing(EventTopology.MovesExchange(options.Value.Consumer), queue, message, attempt, error, firstFailure), cancellationToken);
 
     /// <summary>Moves messages, as first attempts, to one of this consumer's queues; returns, per message, null once confirmed, or why not.</summary>
     public Task<Exception?[]> MoveAllAsync(string queue, IReadOnlyList<EventMessage> messages, CancellationToken cancellationToken) =>
@@ -66,9 +69,9 @@ public sealed class EventPublisher(BrokerConnection connection, IOptions<EventBu
         {
             var channel = await ChannelAsync(timeout.Token);
             var confirms = new List<Task>(messages.Count);
-            foreach (var (exchange, routingKey, message, attempt, error) in messages)
+            foreach (var (exchange, routingKey, message, attempt, error, firstFailure) in messages)
             {
-                var (activity, properties) = Prepare(message, attempt, error);
+                var (activity, properties) = Prepare(message, attempt, error, firstFailure);
                 activities.Add(activity);
                 // Started one after the other on one channel: the broker receives them in this order.
                 // mandatory: the exchange's alternate exchange takes events no consumer is bound to; were it
@@ -117,10 +120,10 @@ public sealed class EventPublisher(BrokerConnection connection, IOptions<EventBu
         return results;
     }
 
-    private sealed record Outgoing(string Exchange, string RoutingKey, EventMessage Message, int Attempt, string? Error);
+    private sealed record Outgoing(string Exchange, string RoutingKey, EventMessage Message, int Attempt, string? Error, DateTimeOffset? FirstFailure = null);
 
     /// <summary>The publish's activity — a child of the trace that wrote the event (kept in the outbox row) — and its properties.</summary>
-    private static (Activity? Activity, BasicProperties Properties) Prepare(EventMessage message, int attempt, string? error)
+    private static (Activity? Activity, BasicProperties Properties) Prepare(EventMessage message, int attempt, string? error, DateTimeOffset? firstFailure)
     {
         var activity = ActivitySource.StartActivity($"{message.Type} publish", ActivityKind.Producer,
             ActivityContext.TryParse(message.TraceParent, message.TraceState, out var parent) ? parent : default);
@@ -137,6 +140,11 @@ public sealed class EventPublisher(BrokerConnection connection, IOptions<EventBu
         if (error is not null)
         {
             headers[ErrorHeader] = error.Length > 1000 ? error[..1000] : error;
+        }
+
+        if (firstFailure is { } failed)
+        {
+            headers[FirstFailureHeader] = failed.ToUnixTimeMilliseconds();
         }
 
         var properties = new BasicProperties
@@ -214,4 +222,11 @@ public sealed class EventPublisher(BrokerConnection connection, IOptions<EventBu
         };
         return attempt >= 1 ? attempt : null;
     }
+
+    /// <summary>When the message's handling first failed, from its header; null before any failure (or another client's header).</summary>
+    internal static DateTimeOffset? FirstFailure(IReadOnlyBasicProperties properties) =>
+        properties.Headers?.TryGetValue(FirstFailureHeader, out var value) == true && value is long milliseconds
+            && milliseconds is > 0 and < 253_402_300_800_000 // up to year 9999
+            ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds)
+            : null;
 }

@@ -250,6 +250,40 @@ public sealed class EventBusTests(SharedAppFixture fixture)
     }
 
     [Fact]
+    public async Task While_its_database_is_away_a_message_spends_no_attempts_it_is_handled_once_it_is_back_and_dead_lettered_only_after_the_outage_tolerance()
+    {
+        var tolerance = TimeSpan.FromSeconds(4);
+        // Without EF's own retries (which would hold the message for a minute first): what the consumer does once they give up.
+        await using var bus = await ProbeBus.StartAsync(fixture.App, ("EventBus:OutageTolerance", tolerance.ToString()),
+            ("Aspire:Npgsql:EntityFrameworkCore:PostgreSQL:DisableRetry", "true"));
+        await bus.AddAndWaitUntilHandledAsync("before-the-outage"); // the consumer's queue is bound: a direct publish reaches it
+
+        // The database refuses connections (the outbox is there too: the events are published directly, as another service would).
+        await bus.SetOnlineAsync(false);
+        var weathered = await bus.PublishAsync("weathered");
+        await Task.Delay(TimeSpan.FromSeconds(2), Cancellation); // 3 attempts at 0.1 s and 0.2 s would have dead-lettered it long ago
+        Assert.Null(await bus.TakeDeadLetterAsync());
+        await bus.SetOnlineAsync(true);
+        await bus.WaitUntilAsync(db => db.Handled.CountAsync(h => h.EventId == weathered, Cancellation), count => count == 1);
+
+        // An outage longer than the tolerance: then it is dead-lettered like any other, no sooner.
+        await bus.SetOnlineAsync(false);
+        try
+        {
+            var started = DateTime.UtcNow;
+            var abandoned = await bus.PublishAsync("abandoned");
+            var dead = await bus.WaitForDeadLetterAsync();
+            Assert.Equal(abandoned.ToString(), dead.BasicProperties.MessageId);
+            Assert.True(DateTime.UtcNow - started >= tolerance, $"dead-lettered after {(DateTime.UtcNow - started).TotalSeconds:0.0} s");
+            Assert.Contains("accepting connections", Encoding.UTF8.GetString((byte[])dead.BasicProperties.Headers![EventPublisher.ErrorHeader]!), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await bus.SetOnlineAsync(true);
+        }
+    }
+
+    [Fact]
     public async Task A_message_with_a_malformed_attempt_header_is_dead_lettered_at_once_and_blocks_nothing()
     {
         await using var bus = await ProbeBus.StartAsync(fixture.App);
@@ -427,6 +461,30 @@ public sealed class EventBusTests(SharedAppFixture fixture)
         }
 
         public Task<BasicGetResult> WaitForDeadLetterAsync() => WaitForMessageAsync(EventTopology.DeadLetterQueue(_consumer), _ => true);
+
+        public async Task<BasicGetResult?> TakeDeadLetterAsync()
+        {
+            await using var channel = await Host.Services.GetRequiredService<IConnection>().CreateChannelAsync(cancellationToken: Cancellation);
+            return await channel.BasicGetAsync(EventTopology.DeadLetterQueue(_consumer), autoAck: true, Cancellation);
+        }
+
+        /// <summary>The probe's database refuses new connections and its open ones end (or it accepts them again): a server away.</summary>
+        public async Task SetOnlineAsync(bool online)
+        {
+            await _app.ServerCommandAsync($"ALTER DATABASE {_database} WITH ALLOW_CONNECTIONS {online}");
+            if (!online)
+            {
+                await _app.ServerCommandAsync($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{_database}'");
+            }
+        }
+
+        /// <summary>Publishes a probe event straight to the events exchange (not through the outbox); its id.</summary>
+        public async Task<Guid> PublishAsync(string note)
+        {
+            var message = EventMessage.From(new Probe(note));
+            await Host.Services.GetRequiredService<EventPublisher>().PublishAsync(message, Cancellation);
+            return message.Id;
+        }
 
         /// <summary>Takes messages off <paramref name="queue"/> until one matches; fails after <see cref="Patience"/>.</summary>
         public async Task<BasicGetResult> WaitForMessageAsync(string queue, Func<BasicGetResult, bool> match)
