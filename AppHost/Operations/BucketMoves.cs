@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Platform.AppHost.Infrastructure.Local;
 using Platform.AppHost.Infrastructure.Postgres;
 using Platform.AppHost.Services;
 
@@ -70,7 +71,8 @@ public static class BucketMoves
             }
             catch (OperationCanceledException)
             {
-                process.Kill(entireProcessTree: true);
+                // Asked to stop (the AppHost stops): the mover undoes a move the target has not taken, or finishes one it has.
+                await StopAsync(process);
                 throw;
             }
 
@@ -96,4 +98,21 @@ public static class BucketMoves
     }
 
     private const string BucketMover = "move-bucket"; // Platform.Data.Sharding.BucketMover.Argument
+
+    /// <summary>How long a stopped move may take to wind down: its clean-up waits twice the routers' refresh interval.</summary>
+    private static readonly TimeSpan WindDown = TimeSpan.FromSeconds(30);
+
+    private static async Task StopAsync(Process process)
+    {
+        try
+        {
+            await LocalProcess.RunAsync("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)], CancellationToken.None);
+            using var patience = new CancellationTokenSource(WindDown);
+            await process.WaitForExitAsync(patience.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or DistributedApplicationException)
+        {
+            process.Kill(entireProcessTree: true); // it did not wind down (or could not be asked to)
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -19,8 +20,9 @@ namespace Platform.Data.Sharding;
 /// <item>copy what changed since the first copy began, then give the bucket to the target: the fence ends;</item>
 /// <item>after every router has read the map again (<see cref="RoutersRefreshed"/>), delete the bucket's rows from the source.</item>
 /// </list>
-/// Only the moved bucket's writes wait, and only during the fence. A move that fails before the target owns the bucket gives
-/// it back to the source. One move of a bucket at a time (an advisory lock on the source).
+/// Only the moved bucket's writes wait, and only during the fence. A move that fails — or is cancelled — before the target owns
+/// the bucket gives it back to the source; once the target owns it, the clean-up runs to its end. One move of a bucket at a
+/// time (an advisory lock on the source).
 /// </summary>
 public static partial class BucketMover
 {
@@ -51,18 +53,29 @@ public static partial class BucketMover
         configure(builder);
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(BucketMover));
+        // Stopped (SIGTERM, Ctrl+C) before the target owns the bucket, the move is undone, not cut off mid-fence.
+        using var stop = new CancellationTokenSource();
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         try
         {
             var moved = await MoveAsync(host.Services.GetRequiredService<ShardedDatabase<TContext>>(), rows, bucket, args[2],
-                RoutersRefreshed(host.Services.GetRequiredService<IOptions<ShardingOptions>>().Value), logger, default);
+                RoutersRefreshed(host.Services.GetRequiredService<IOptions<ShardingOptions>>().Value), logger, stop.Token);
             Console.WriteLine(moved);
             return 0;
         }
-        catch (Exception e) when (e is BucketMoveException or NpgsqlException)
+        catch (Exception e) when (e is BucketMoveException or NpgsqlException or OperationCanceledException)
         {
-            LogFailed(logger, bucket, e.Message);
-            await Console.Error.WriteLineAsync($"bucket {bucket} not moved: {e.Message}");
+            var reason = e is OperationCanceledException ? "stopped before the target took it" : e.Message;
+            LogFailed(logger, bucket, reason);
+            await Console.Error.WriteLineAsync($"bucket {bucket} not moved: {reason}");
             return 1;
+        }
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true; // no abrupt exit: the move winds down
+            stop.Cancel();
         }
     }
 
@@ -126,10 +139,11 @@ public static partial class BucketMover
 
             fence.Stop();
             LogSwitched(logger, bucket, target.Name, fence.Elapsed.TotalMilliseconds, copiedFenced);
-            await database.RefreshAsync(TimeSpan.Zero, cancellationToken);
 
-            await Task.Delay(routersRefreshed, cancellationToken);
-            var deleted = await DeleteFromSourceAsync(source, rows, bucket, cancellationToken);
+            // Moved: the clean-up is not cancelled (a stop now would leave the source's copies behind for good).
+            await database.RefreshAsync(TimeSpan.Zero, CancellationToken.None);
+            await Task.Delay(routersRefreshed, CancellationToken.None);
+            var deleted = await DeleteFromSourceAsync(source, rows, bucket, CancellationToken.None);
             return new BucketMove(bucket, source.Name, target.Name, copied, copiedFenced, deleted, fence.Elapsed, total.Elapsed);
         }
         finally
