@@ -13,7 +13,7 @@ namespace Platform.Payments.Charging;
 /// inbox transaction. A crash between the charge and that commit redelivers the message, which finds the payment pending
 /// and asks again with the same key: the provider answers with the first charge instead of making a second.
 /// </summary>
-public sealed class StockReservedHandler(PaymentsDb db, [FromKeyedServices(PaymentsDb.ConnectionName)] NpgsqlDataSource database,
+public sealed class StockReservedHandler(PaymentsDb db, [FromKeyedServices(PaymentsDb.AutonomousConnectionName)] NpgsqlDataSource database,
     PaymentProvider provider, ILogger<PaymentLog> logger, PaymentMetrics metrics, TimeProvider time) : IIntegrationEventHandler<StockReserved>
 {
     public async Task HandleAsync(StockReserved integrationEvent, CancellationToken cancellationToken)

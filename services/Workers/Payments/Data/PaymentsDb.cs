@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Platform.Messaging;
+using Platform.Payments.Hosting;
 using Platform.Payments.Provider;
 
 namespace Platform.Payments.Data;
@@ -8,6 +9,12 @@ public sealed class PaymentsDb(DbContextOptions<PaymentsDb> options) : DbContext
 {
     /// <summary>The connection name of the worker's database.</summary>
     public const string ConnectionName = "paymentsdb";
+
+    /// <summary>
+    /// The same database through a pool of its own, for what a handler commits on its own while it holds the inbox
+    /// transaction (<see cref="PaymentsExtensions.AddPaymentsDatabase"/>).
+    /// </summary>
+    public const string AutonomousConnectionName = "paymentsdb-autonomous";
 
     public DbSet<Payment> Payments => Set<Payment>();
 
