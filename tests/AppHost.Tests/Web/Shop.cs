@@ -54,7 +54,16 @@ internal sealed partial class Shop(IPage page)
         await page.GetByLabel("E-mail").FillAsync(email);
         await page.GetByLabel("Password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        try
+        {
+            await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        }
+        catch (PlaywrightException e)
+        {
+            // Where the sign-in ended up, and what that page says: a failure must tell why.
+            var text = await page.Locator("body").InnerTextAsync(new() { Timeout = 5_000 });
+            throw new InvalidOperationException($"Not signed in as {email}: the page is {page.Url}, saying: {text[..Math.Min(text.Length, 1_500)]}", e);
+        }
     }
 
     /// <summary>Searches the catalog and opens the first product whose name is <paramref name="name"/>; returns its id.</summary>
