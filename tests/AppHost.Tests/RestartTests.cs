@@ -4,14 +4,19 @@ using Microsoft.AspNetCore.TestHost;
 using System.Text;
 using Npgsql;
 using RabbitMQ.Client;
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.AppHost.Operations;
 using Platform.AppHost.Tests.Identity;
+using Platform.AppHost.Tests.Services;
+using Platform.Data.Sharding;
 using StackExchange.Redis;
 
 namespace Platform.AppHost.Tests;
 
 /// <summary>
-/// Runs the platform, writes to every store, stops it, notes what is left, and starts it again on
-/// the same state folder.
+/// Runs the platform with one orders shard, writes to every store and places an order, stops it, notes what is left,
+/// and starts it again on the same state folder with two shards (as a team adds a shard).
 /// </summary>
 public sealed class RestartFixture : IAsyncLifetime
 {
@@ -40,6 +45,9 @@ public sealed class RestartFixture : IAsyncLifetime
 
     public TokenResponse MachineToken { get; private set; } = null!;
 
+    /// <summary>An order the customer (<see cref="UserToken"/>) placed in the first run, when the orders had one shard.</summary>
+    public Guid FirstRunOrder { get; private set; }
+
     /// <summary>A file planted in each replica's data folder; still there if the replica was reused, not cloned again.</summary>
     public static string Sentinel(string stateDirectory, string replica) =>
         Path.Combine(stateDirectory, "postgres", replica, "platform-test-sentinel");
@@ -51,7 +59,7 @@ public sealed class RestartFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
-        var firstRun = await AppUnderTest.StartLocalAsync(StateDirectory, ct, StablePorts);
+        var firstRun = await AppUnderTest.StartLocalAsync(StateDirectory, ct, [.. StablePorts, "--Orders:Shards=1"]);
         IReadOnlyList<int> ports;
         // A client still connected when the platform stops (as a service's pooled connection would be).
         var lingering = new NpgsqlConnection($"{await firstRun.ConnectionStringAsync("catalogdb", ct)};Pooling=false");
@@ -59,7 +67,14 @@ public sealed class RestartFixture : IAsyncLifetime
         {
             await WriteAsync(firstRun, ct);
             var identity = new IdentityClient(firstRun);
-            UserToken = await identity.LogInAsync(IdentityClient.Customer, await identity.SecretAsync("identity-demo-password", ct), "openid users", ct);
+            UserToken = await identity.LogInAsync(IdentityClient.Customer, await identity.SecretAsync("identity-demo-password", ct), "openid users orders", ct);
+            using (var orders = new ServiceClient(firstRun, "orders", UserToken.AccessToken))
+            {
+                using var placed = await orders.SendJsonAsync(HttpMethod.Post, "/orders", new { items = new[] { new { productId = 1, quantity = 1 } } });
+                Assert.Equal(HttpStatusCode.Accepted, placed.StatusCode);
+                FirstRunOrder = (await placed.Content.ReadFromJsonAsync<OrderAccepted>(ct))!.OrderId;
+            }
+
             MachineToken = await identity.WorkersTokenAsync("catalog", ct);
             FirstPrimaryPort = firstRun.GetEndpoint("postgres", "tcp").Port;
             foreach (var replica in new[] { "postgres-replica1", "postgres-replica2" })
@@ -227,6 +242,36 @@ public sealed class RestartTests(RestartFixture fixture) : IClassFixture<Restart
         Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
         Assert.True(statuses.Count > 20, $"limited after {statuses.Count} attempts");
         Assert.All(statuses[..^1], status => Assert.Equal(HttpStatusCode.BadRequest, status));
+    }
+
+    [Fact]
+    public async Task An_orders_shard_added_at_a_restart_starts_empty_and_a_bucket_moved_to_it_keeps_its_orders()
+    {
+        var app = fixture.SecondRun;
+        var bucket = Buckets.Of(fixture.FirstRunOrder);
+        using var orders = new ServiceClient(app, "orders", fixture.UserToken.AccessToken);
+
+        // Buckets are given out once, on the first start: the shard added later owns none, and the first run's order is
+        // where it was, readable.
+        var owners = await Databases.BucketOwnersAsync(app);
+        Assert.Equal(["ordersdb", "ordersdb2"], Databases.OrderShards(app));
+        Assert.Equal(Buckets.Count, owners.Count);
+        Assert.All(owners.Values, shard => Assert.Equal("ordersdb", shard));
+        Assert.Equal(fixture.FirstRunOrder, (await orders.GetJsonAsync<Services.Order>($"/orders/{fixture.FirstRunOrder}")).Id);
+
+        // Rebalancing onto it: the customer's bucket, moved with the dashboard command, takes the order along.
+        var moved = await app.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync("orders", BucketMoves.CommandName,
+            new InteractionInputCollection(
+            [
+                new InteractionInput { Name = BucketMoves.BucketName, Label = "bucket", InputType = InputType.Number, Value = $"{bucket}" },
+                new InteractionInput { Name = BucketMoves.ShardName, Label = "shard", InputType = InputType.Text, Value = "ordersdb2" },
+            ]), Cancellation);
+
+        Assert.True(moved.Success, moved.Message);
+        Assert.Equal("ordersdb2", (await Databases.BucketOwnersAsync(app))[bucket]);
+        Assert.Equal(1L, await Databases.ScalarAsync<long>(app, "ordersdb2", "SELECT count(*) FROM orders WHERE id = $1", fixture.FirstRunOrder));
+        Assert.Equal(0L, await Databases.ScalarAsync<long>(app, "ordersdb", "SELECT count(*) FROM orders WHERE bucket = $1", (short)bucket));
+        Assert.Equal(fixture.FirstRunOrder, (await orders.GetJsonAsync<Services.Order>($"/orders/{fixture.FirstRunOrder}")).Id);
     }
 
     [Fact]

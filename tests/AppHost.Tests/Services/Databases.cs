@@ -71,6 +71,24 @@ internal static partial class Databases
         return null;
     }
 
+    /// <summary>Which shard owns each bucket, from every shard's <c>shard_buckets</c> (a bucket no shard owns is missing).</summary>
+    public static async Task<Dictionary<int, string>> BucketOwnersAsync(DistributedApplication app)
+    {
+        var owners = new Dictionary<int, string>();
+        foreach (var shard in OrderShards(app))
+        {
+            await using var connection = await OpenAsync(app, shard);
+            await using var command = new NpgsqlCommand("SELECT bucket FROM shard_buckets", connection);
+            await using var reader = await command.ExecuteReaderAsync(Cancellation);
+            while (await reader.ReadAsync(Cancellation))
+            {
+                owners.Add(reader.GetInt16(0), shard);
+            }
+        }
+
+        return owners;
+    }
+
     [GeneratedRegex("^ordersdb[0-9]*$")]
     private static partial Regex OrderShardName();
 }

@@ -304,22 +304,7 @@ public sealed class ShardingTests(SharedAppFixture fixture)
     private sealed record Customer(string Subject, string Token, int Bucket, string Shard);
 
     /// <summary>Which shard owns each bucket, as the shards' own <c>shard_buckets</c> say (a bucket two shards claim fails the test).</summary>
-    private async Task<Dictionary<int, string>> BucketOwnersAsync()
-    {
-        var owners = new Dictionary<int, string>();
-        foreach (var shard in Databases.OrderShards(fixture.App))
-        {
-            await using var connection = await Databases.OpenAsync(fixture.App, shard);
-            await using var command = new Npgsql.NpgsqlCommand("SELECT bucket FROM shard_buckets", connection);
-            await using var reader = await command.ExecuteReaderAsync(Cancellation);
-            while (await reader.ReadAsync(Cancellation))
-            {
-                owners.Add(reader.GetInt16(0), shard);
-            }
-        }
-
-        return owners;
-    }
+    private Task<Dictionary<int, string>> BucketOwnersAsync() => Databases.BucketOwnersAsync(fixture.App);
 
     private static int _addresses;
 
