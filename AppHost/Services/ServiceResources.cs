@@ -78,8 +78,8 @@ public static class ServiceResources
     /// <summary>
     /// Clients connect to the service itself, not to a proxy in front of it: it sees their real address (which the
     /// forwarded-header and rate-limit rules depend on). The port is fixed when the app model is built — the launch
-    /// profile's, else a free one (and always a free one when tests ask for random ports) — so that a restarted instance
-    /// comes back where the gateway expects it.
+    /// profile's, else a free one (<see cref="LoopbackPorts"/>; always a free one when tests ask for random ports) — so
+    /// that a restarted instance comes back where the gateway expects it.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithDirectEndpoint(this IResourceBuilder<ProjectResource> service)
     {
@@ -89,18 +89,11 @@ public static class ServiceResources
             endpoint.IsProxied = false;
             if (endpoint.Port is null || randomized)
             {
-                endpoint.Port = FreePort();
+                endpoint.Port = LoopbackPorts.Free();
             }
 
             endpoint.TargetPort = endpoint.Port;
         });
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Every instance of <paramref name="service"/> (itself first), as <see cref="WithInstances"/> made them.</summary>

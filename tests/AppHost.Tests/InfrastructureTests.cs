@@ -1,3 +1,5 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Platform.AppHost.Tests;
@@ -50,6 +52,20 @@ public sealed class InfrastructureTests(SharedAppFixture fixture)
             Assert.NotEmpty(instances);
             Assert.All(instances.Values, instance => Assert.Equal(HealthStatus.Healthy, instance.HealthStatus));
         }
+    }
+
+    [Fact]
+    public void Services_listen_on_ports_below_the_ephemeral_range()
+    {
+        // Chosen when the app model is built, bound when the service starts: a port of the ephemeral range could have
+        // become some outgoing connection's local port by then (a service that failed to start: address in use).
+        var ephemeralStart = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split('\t', ' ')[0], CultureInfo.InvariantCulture);
+        var ports = fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ProjectResource>()
+            .SelectMany(r => r.Annotations.OfType<EndpointAnnotation>().Where(e => e.Name == "http" && !e.IsProxied).Select(e => (r.Name, e.Port)))
+            .ToList();
+
+        Assert.Contains(ports, p => p.Name == "orders-2");
+        Assert.All(ports, p => Assert.True(p.Port < ephemeralStart, $"{p.Name} listens on {p.Port}, in the ephemeral range from {ephemeralStart}"));
     }
 
     [Fact]
