@@ -82,9 +82,9 @@ public sealed class KilledAppHostTests
                 ["ASPNETCORE_ENVIRONMENT"] = "Development",
                 ["DOTNET_ENVIRONMENT"] = "Development",
                 ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true",
-                ["ASPNETCORE_URLS"] = $"http://localhost:{LocalProcesses.FreePort()}",
-                ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://localhost:{LocalProcesses.FreePort()}",
-                ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{LocalProcesses.FreePort()}",
+                ["ASPNETCORE_URLS"] = $"http://localhost:{Ports.Free()}",
+                ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://localhost:{Ports.Free()}",
+                ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{Ports.Free()}",
                 [marker.Split('=')[0]] = marker.Split('=')[1],
             },
         };

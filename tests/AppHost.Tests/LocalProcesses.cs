@@ -178,13 +178,6 @@ internal static class LocalProcesses
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>
     /// Disposes the app and waits (a bounded while) until its processes have ended, so that the
     /// next collection starts on a quiet machine. Returns the processes still alive after the wait ("pid: command line"; then killed).

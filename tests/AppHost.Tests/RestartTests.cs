@@ -5,8 +5,6 @@ using System.Text;
 using Npgsql;
 using RabbitMQ.Client;
 using System.Net.Http.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Platform.AppHost.Operations;
 using Platform.AppHost.Tests.Identity;
 using Platform.AppHost.Tests.Services;
 using Platform.Data.Sharding;
@@ -260,12 +258,7 @@ public sealed class RestartTests(RestartFixture fixture) : IClassFixture<Restart
         Assert.Equal(fixture.FirstRunOrder, (await orders.GetJsonAsync<Services.Order>($"/orders/{fixture.FirstRunOrder}")).Id);
 
         // Rebalancing onto it: the customer's bucket, moved with the dashboard command, takes the order along.
-        var moved = await app.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync("orders", BucketMoves.CommandName,
-            new InteractionInputCollection(
-            [
-                new InteractionInput { Name = BucketMoves.BucketName, Label = "bucket", InputType = InputType.Number, Value = $"{bucket}" },
-                new InteractionInput { Name = BucketMoves.ShardName, Label = "shard", InputType = InputType.Text, Value = "ordersdb2" },
-            ]), Cancellation);
+        var moved = await Databases.MoveBucketAsync(app, bucket, "ordersdb2");
 
         Assert.True(moved.Success, moved.Message);
         Assert.Equal("ordersdb2", (await Databases.BucketOwnersAsync(app))[bucket]);

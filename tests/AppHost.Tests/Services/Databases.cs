@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Platform.AppHost.Operations;
 
 namespace Platform.AppHost.Tests.Services;
 
@@ -88,6 +89,15 @@ internal static partial class Databases
 
         return owners;
     }
+
+    /// <summary>Moves a bucket to <paramref name="shard"/> as an operator does: the orders' dashboard command, run to its end.</summary>
+    public static Task<ExecuteCommandResult> MoveBucketAsync(DistributedApplication app, int bucket, string shard) =>
+        app.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync("orders", BucketMoves.CommandName,
+            new InteractionInputCollection(
+            [
+                new InteractionInput { Name = BucketMoves.BucketName, Label = "bucket", InputType = InputType.Number, Value = $"{bucket}" },
+                new InteractionInput { Name = BucketMoves.ShardName, Label = "shard", InputType = InputType.Text, Value = shard },
+            ]), Cancellation);
 
     [GeneratedRegex("^ordersdb[0-9]*$")]
     private static partial Regex OrderShardName();

@@ -112,12 +112,7 @@ public sealed class ShardingTests(SharedAppFixture fixture)
         var placing = PlaceUntilStoppedAsync(orders, OneOf(await ProductAsync()), stop.Token);
         await Task.Delay(TimeSpan.FromSeconds(1), Cancellation); // orders on the source before the move
 
-        var moved = await fixture.App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync("orders", BucketMoves.CommandName,
-            new InteractionInputCollection(
-            [
-                new InteractionInput { Name = BucketMoves.BucketName, Label = "bucket", InputType = InputType.Number, Value = $"{customer.Bucket}" },
-                new InteractionInput { Name = BucketMoves.ShardName, Label = "shard", InputType = InputType.Text, Value = target },
-            ]), Cancellation);
+        var moved = await Databases.MoveBucketAsync(fixture.App, customer.Bucket, target);
         Assert.True(moved.Success, moved.Message);
         TestContext.Current.SendDiagnosticMessage(moved.Message ?? "");
         await Task.Delay(TimeSpan.FromSeconds(1), Cancellation); // and on the target after it
